@@ -1,0 +1,79 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "tether",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tetherd", targets: ["tetherd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // C shims: a module map and a header each.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+
+        .target(
+            name: "TetherCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TetherSystemd",
+            dependencies: ["TetherCore", "CSystemd", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TetherDaemon",
+            dependencies: [
+                "TetherCore",
+                "TetherSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "tetherd",
+            dependencies: [
+                "TetherDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // The daemon plus fault-injection components, for tests and benchmarks only: never installed,
+        // so no production configuration can reach the switches it reads.
+        .executableTarget(
+            name: "tetherd-fixture",
+            dependencies: ["TetherDaemon", "TetherCore"],
+            swiftSettings: strict
+        ),
+
+        .testTarget(
+            name: "TetherCoreTests",
+            dependencies: ["TetherCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TetherDaemonTests",
+            dependencies: ["TetherDaemon", "TetherCore", "TetherSystemd", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TetherIntegrationTests",
+            dependencies: ["TetherCore", "CHiredis"],
+            swiftSettings: strict
+        ),
+    ]
+)

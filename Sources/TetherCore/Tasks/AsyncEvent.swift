@@ -1,0 +1,54 @@
+import Synchronization
+
+/// A one-shot event: `wait()` suspends until `fire()` has been called, once, by anyone.
+///
+/// Waiting honours cancellation: a cancelled waiter returns at once (and `wait()` reports that it
+/// was not fired), so nothing ever waits on an event without a way out.
+public final class AsyncEvent: Sendable {
+    private struct State {
+        var fired = false
+        var nextWaiter = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Whether `fire()` has been called.
+    public var isFired: Bool { state.withLock { $0.fired } }
+
+    /// Fires the event and resumes every waiter; later calls do nothing.
+    public func fire() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard !state.fired else { return [] }
+            state.fired = true
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Suspends until the event fires or the calling task is cancelled; true when it fired.
+    @discardableResult
+    public func wait() async -> Bool {
+        let id = state.withLock { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.fired || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume()
+        }
+        return isFired
+    }
+}

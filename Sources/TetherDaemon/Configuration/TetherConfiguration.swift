@@ -1,0 +1,111 @@
+import Logging
+
+/// The whole configuration: a tree of values, each with a default, loaded once and passed down.
+///
+/// Key names follow the YAML file (`config/tether.yml` documents each); the `computer`, `database`,
+/// `redis` and `agents` sections mean what they mean in the Python daemon's `config.yml`.
+public struct TetherConfiguration: Sendable, Equatable {
+    public var computer: Computer
+    public var database: Database
+    public var redis: Redis
+    public var api: API
+    public var polling: Polling
+    public var timeouts: Timeouts
+    public var limits: Limits
+    public var logging: Logging
+    public var agents: [String: Agent]
+
+    public struct TrustedDirectory: Sendable, Equatable {
+        public var name: String
+        public var desc: String
+        public var path: String
+    }
+
+    public struct Computer: Sendable, Equatable {
+        public var name: String
+        public var user: String
+        public var role = "development"
+        public var defaultWorkingDir = "~"
+        public var tmuxBinary = "tmux"
+        public var tmuxSocket = "tether"
+        public var trustedDirs: [TrustedDirectory] = []
+    }
+
+    public struct Database: Sendable, Equatable {
+        public var path: String
+    }
+
+    public struct Redis: Sendable, Equatable {
+        public var enabled = false
+        public var url = "redis://127.0.0.1:6379"
+        /// Secret: never logged, never printed.
+        public var password = ""
+        public var passwordFile = ""
+    }
+
+    public struct API: Sendable, Equatable {
+        public var socket: String
+        public var socketMode: UInt16 = 0o600
+    }
+
+    /// Seconds. The output poller runs at `interval`, speeds up to `minInterval` while a screen
+    /// changes and backs off to `maxInterval` while it is idle.
+    public struct Polling: Sendable, Equatable {
+        public var interval = 1.0
+        public var minInterval = 0.1
+        public var maxInterval = 30.0
+    }
+
+    /// Seconds; every wait on I/O or a subprocess is bounded by one of these.
+    public struct Timeouts: Sendable, Equatable {
+        public var subprocess = 30.0
+        public var subprocessQuick = 5.0
+        public var subprocessLong = 60.0
+        public var redisConnect = 5.0
+        public var redisCommand = 5.0
+        public var redisBlock = 5.0
+        public var eventHandler = 5.0
+        public var shutdown = 5.0
+    }
+
+    public struct Limits: Sendable, Equatable {
+        public var boundedState = 1000
+        public var maxSessions = 100
+    }
+
+    public struct Logging: Sendable, Equatable {
+        public var level: Logger.Level = .info
+    }
+
+    public struct Agent: Sendable, Equatable {
+        public var command: String
+    }
+
+    /// The built-in defaults for this process's environment: one computer, no Redis, the store under
+    /// the state directory and the API socket under the runtime directory.
+    public static func defaults(environment: ProcessEnvironment) -> TetherConfiguration {
+        TetherConfiguration(
+            computer: Computer(name: environment.hostName, user: environment.userName),
+            database: Database(path: environment.stateDirectory + "/tether.db"),
+            redis: Redis(),
+            api: API(socket: environment.runtimeDirectory + "/api.sock"),
+            polling: Polling(),
+            timeouts: Timeouts(),
+            limits: Limits(),
+            logging: Logging(),
+            agents: ["claude": Agent(command: "claude"), "gemini": Agent(command: "gemini"), "codex": Agent(command: "codex")]
+        )
+    }
+}
+
+extension TetherConfiguration {
+    /// Allowed ranges, named once: the loader enforces them and the docs quote them.
+    public enum Bounds {
+        public static let pollingInterval = 0.05...300.0
+        public static let timeout = 0.1...3600.0
+        /// Kept below the unit files' `TimeoutStopSec=15` so systemd never kills a drain in progress.
+        public static let shutdown = 0.1...12.0
+        public static let boundedState = 10...10_000_000
+        public static let maxSessions = 1...100_000
+    }
+}

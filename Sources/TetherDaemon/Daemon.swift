@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import TetherCore
+import TetherSystemd
+import UnixSignals
+
+/// The daemon's entry points, shared by `tetherd` and the test fixture.
+public enum Daemon {
+    public static let version = "0.1.0"
+
+    /// Extra components to run beside the built-in ones (the test fixture's fault injectors).
+    public typealias ComponentFactory = @Sendable (TaskRegistry, TimeSource) -> [any Component]
+
+    /// Runs the daemon in the foreground until SIGTERM or SIGINT; never returns.
+    public static func run(configPath: String?, extraComponents: ComponentFactory = { _, _ in [] }) async -> Never {
+        // Signals first: a SIGTERM that arrives during start must drain, not kill.
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
+        let levelControl = LogLevelControl(.info)
+        bootstrapLogging(levelControl)
+        let logger = Logger(label: "tetherd")
+        let notifier = SystemdNotifier()
+        let time = TimeSource.continuous
+
+        notifier.notify([ServiceNotification.status("starting: loading configuration")])
+        let loader = ConfigurationLoader(environment: .current(), explicitPath: configPath)
+        let configuration: TetherConfiguration
+        let origin: ConfigurationLoader.Origin
+        do {
+            (configuration, origin) = try loader.load()
+        } catch {
+            let reason = "\(error)"
+            logger.critical("invalid configuration: \(reason)")
+            var assignments = [ServiceNotification.status("failed: \(reason)")]
+            if let code = (error as? TetherError)?.errno { assignments.append(ServiceNotification.errno(code)) }
+            notifier.notify(assignments)
+            exit(1)
+        }
+        levelControl.current = configuration.logging.level
+
+        let registry = TaskRegistry(logger: logger)
+        let components: [any Component] = [PoolLagMonitor(time: time)] + extraComponents(registry, time)
+        let supervisor = Supervisor(
+            configuration: configuration, origin: origin, loader: loader, components: components,
+            registry: registry, notifier: notifier, logLevel: levelControl, logger: logger, time: time
+        )
+        await withTaskGroup(of: Int32?.self) { group in
+            group.addTask {
+                await registry.run()
+                return nil
+            }
+            group.addTask {
+                for await signal in signals {
+                    switch signal {
+                    case .sighup: await supervisor.reload()
+                    default: await supervisor.stopSignal("\(signal)")
+                    }
+                }
+                return nil
+            }
+            group.addTask { await supervisor.run() }
+            for await result in group {
+                // Leave at once: after an unclean drain, abandoned tasks would keep the group open forever.
+                if let code = result { exit(code) }
+            }
+        }
+        exit(1)
+    }
+
+    /// Validates the configuration and prints it with secrets redacted; the exit status of `check-config`.
+    public static func checkConfiguration(configPath: String?) -> Int32 {
+        let loader = ConfigurationLoader(environment: .current(), explicitPath: configPath)
+        do {
+            let (configuration, origin) = try loader.load()
+            print("# tetherd \(version): configuration from \(origin) is valid")
+            print(configuration.renderedYAML(), terminator: "")
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("tetherd: invalid configuration: \(error)\n".utf8))
+            return 1
+        }
+    }
+
+    /// Journal entries when stderr is the journal, readable lines on stderr otherwise.
+    private static func bootstrapLogging(_ control: LogLevelControl) {
+        let toJournal = JournalStream.isStderrTheJournal()
+        LoggingSystem.bootstrap { label in
+            toJournal ? JournalLogHandler(label: label, control: control) as any LogHandler : LineLogHandler(label: label, control: control)
+        }
+    }
+}

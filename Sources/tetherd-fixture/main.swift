@@ -1,0 +1,66 @@
+// The daemon plus fault injectors, for tests and benchmarks. It is never installed, so no
+// production configuration can reach the switches below:
+//   TETHER_FIXTURE_STALL_AFTER=S   a component that beats every 100 ms stops beating after S seconds
+//   TETHER_FIXTURE_IDLE_TASKS=N    N idle registry tasks that wait for the drain
+// Usage: tetherd-fixture [--config PATH]
+import Foundation
+import TetherCore
+import TetherDaemon
+
+/// Beats like a healthy component, then hangs without exiting: what a deadlocked component looks like.
+struct StallingComponent: Component {
+    let name = "fixture-stall"
+    let heartbeatInterval: Duration = .milliseconds(100)
+    let stallAfter: Duration
+    let time: TimeSource
+
+    func run(context: ComponentContext) async throws {
+        context.started()
+        let stallAt = time.now + stallAfter
+        while time.now < stallAt {
+            context.beat()
+            try await time.sleep(for: heartbeatInterval)
+        }
+        context.logger.warning("fixture: stalling now")
+        try await time.sleep(for: .seconds(86_400))
+    }
+}
+
+/// Spawns idle tasks once, then idles itself.
+struct IdleTasksComponent: Component {
+    let name = "fixture-idle"
+    let heartbeatInterval: Duration = .seconds(1)
+    let count: Int
+    let registry: TaskRegistry
+    let time: TimeSource
+
+    func run(context: ComponentContext) async throws {
+        for _ in 0..<count {
+            registry.spawn(name: "fixture.idle") { [time] in try await time.sleep(for: .seconds(86_400)) }
+        }
+        context.started()
+        while true {
+            context.beat()
+            try await time.sleep(for: heartbeatInterval)
+        }
+    }
+}
+
+let environment = ProcessInfo.processInfo.environment
+var configPath: String?
+if let index = CommandLine.arguments.firstIndex(of: "--config"), index + 1 < CommandLine.arguments.count {
+    configPath = CommandLine.arguments[index + 1]
+}
+let stallAfter = environment["TETHER_FIXTURE_STALL_AFTER"].flatMap(Double.init)
+let idleTasks = environment["TETHER_FIXTURE_IDLE_TASKS"].flatMap(Int.init) ?? 0
+
+await Daemon.run(configPath: configPath) { registry, time in
+    var components: [any Component] = []
+    if let stallAfter {
+        components.append(StallingComponent(stallAfter: .milliseconds(Int64(stallAfter * 1000)), time: time))
+    }
+    if idleTasks > 0 {
+        components.append(IdleTasksComponent(count: idleTasks, registry: registry, time: time))
+    }
+    return components
+}
