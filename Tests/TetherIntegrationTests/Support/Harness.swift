@@ -1,0 +1,160 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where `swift build` put the executables: beside the test bundle.
+enum Binaries {
+    static var directory: URL {
+        if let dir = ProcessInfo.processInfo.environment["TETHER_BIN_DIR"] { return URL(fileURLWithPath: dir) }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        while url.pathComponents.count > 1, !FileManager.default.fileExists(atPath: url.appendingPathComponent("tetherd").path) {
+            url.deleteLastPathComponent()
+        }
+        return url
+    }
+    static var tetherd: String { directory.appendingPathComponent("tetherd").path }
+    static var fixture: String { directory.appendingPathComponent("tetherd-fixture").path }
+}
+
+/// A fresh directory under /tmp, removed by `remove()`.
+struct TemporaryDirectory {
+    let path: String
+    init(_ prefix: String = "tether-test") {
+        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    }
+    func file(_ name: String) -> String { path + "/" + name }
+    func write(_ name: String, _ text: String) throws { try text.write(toFile: file(name), atomically: true, encoding: .utf8) }
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Polls `condition` every 20 ms until it holds or `timeout` passes (integration tests only: real processes).
+func eventually(timeout: Duration = .seconds(10), _ condition: () throws -> Bool) async rethrows -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if try condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return try condition()
+}
+
+/// A unix datagram socket that plays systemd's notify socket and records every message.
+final class NotifyListener: Sendable {
+    let path: String
+    private let fd: Int32
+
+    init(directory: TemporaryDirectory) throws {
+        path = directory.file("notify.sock")
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else { throw POSIXError(.EADDRINUSE) }
+    }
+
+    deinit { close(fd) }
+
+    private let received = Mutex<[String]>([])
+
+    /// Every message so far, each as its lines joined by newlines, in arrival order.
+    var messages: [String] {
+        received.withLock { messages in
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                guard count > 0 else { break }
+                messages.append(String(decoding: buffer[0..<count], as: UTF8.self))
+            }
+            return messages
+        }
+    }
+
+    /// Every assignment so far (`READY=1`, `STATUS=...`), flattened in order.
+    var assignments: [String] { messages.flatMap { $0.split(separator: "\n").map(String.init) } }
+}
+
+/// A child process with stdout and stderr captured to a file.
+///
+/// Spawned with `posix_spawn`, an empty signal mask and default dispositions: Foundation's `Process`
+/// hands the test runner's blocked signals to the child, which then never sees SIGTERM.
+final class ChildProcess: @unchecked Sendable {
+    let pid: pid_t
+    let logPath: String
+    private var status: Int32?
+
+    init(_ executable: String, _ arguments: [String] = [], environment: [String: String], logPath: String) throws {
+        self.logPath = logPath
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
+        guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
+        pid = child
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    func signal(_ number: Int32) { if status == nil { kill(pid, number) } }
+
+    /// Reaps the child if it has exited; true when it has.
+    private func poll() -> Bool {
+        if status != nil { return true }
+        var raw: Int32 = 0
+        guard waitpid(pid, &raw, WNOHANG) == pid else { return false }
+        // WIFEXITED/WEXITSTATUS are macros; decode by hand: a signal death reads as 128 + signal.
+        status = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+        return true
+    }
+
+    var isRunning: Bool { !poll() }
+
+    /// The exit status, or nil if it was still running after `timeout` (it is then killed and reaped).
+    func waitForExit(timeout: Duration = .seconds(10)) async -> Int32? {
+        if await eventually(timeout: timeout, { poll() }) { return status }
+        kill(pid, SIGKILL)
+        _ = await eventually(timeout: .seconds(5)) { poll() }
+        return nil
+    }
+}
+
+/// Runs a command to completion and returns its exit status and output (tests only).
+@discardableResult
+func shell(_ command: String, timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
+    let dir = TemporaryDirectory("tether-sh")
+    defer { dir.remove() }
+    let child = try ChildProcess("/bin/sh", ["-c", command], environment: ProcessInfo.processInfo.environment, logPath: dir.file("out"))
+    let status = await child.waitForExit(timeout: timeout) ?? -1
+    return (status, child.log)
+}
+
+/// The environment a test daemon gets: no journal, no inherited systemd variables.
+func daemonEnvironment(_ extra: [String: String] = [:], home: String? = nil) -> [String: String] {
+    var env = ["PATH": "/usr/local/bin:/usr/bin:/bin"]
+    if let home { env["HOME"] = home }
+    env.merge(extra) { $1 }
+    return env
+}
