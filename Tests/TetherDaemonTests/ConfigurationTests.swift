@@ -178,3 +178,14 @@ import TetherCore
         #expect(ConfigurationChange(from: old, to: old).isEmpty)
     }
 }
+
+@Suite struct DocumentedConfigurationTests {
+    @Test func shippedExampleLoadsAndEqualsTheDefaults() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config/tether.yml").path
+        let environment = ProcessEnvironment(variables: [:], hostName: "h", userName: "u", userID: 7, homeDirectory: "/home/u")
+        let (config, origin) = try ConfigurationLoader(environment: environment, explicitPath: path).load()
+        #expect(origin == .file(path))
+        #expect(config == TetherConfiguration.defaults(environment: environment))
+    }
+}

@@ -31,14 +31,14 @@ struct TemporaryDirectory {
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes (integration tests only: real processes).
-func eventually(timeout: Duration = .seconds(10), _ condition: () throws -> Bool) async rethrows -> Bool {
+func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     while clock.now < deadline {
-        if try condition() { return true }
+        if try await condition() { return true }
         try? await Task.sleep(for: .milliseconds(20))
     }
-    return try condition()
+    return try await condition()
 }
 
 /// A unix datagram socket that plays systemd's notify socket and records every message.

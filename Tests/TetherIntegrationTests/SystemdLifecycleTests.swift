@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+/// tetherd as a real unit of a real user manager, logging to a real journald.
+@Suite(
+    .serialized,
+    .enabled(if: SystemdSandbox.isAvailable, "SKIPPED: systemd lifecycle tests need root, unshare and nsenter to build a private mount namespace")
+)
+struct SystemdLifecycleTests {
+    @Test func startReportsActiveWithItsStatusLine() async throws {
+        try await withSandbox { sandbox in
+            try sandbox.dir.write("tether.yml", "logging: {level: info}\n")
+            try await sandbox.install(executable: Binaries.tetherd, config: sandbox.dir.file("tether.yml"))
+            let start = try await sandbox.run("systemctl --user start \(SystemdSandbox.unit)")
+            #expect(start.status == 0, "\(start.output)")
+            #expect(try await sandbox.property("ActiveState") == "active")
+            let status = try await sandbox.run("systemctl --user status \(SystemdSandbox.unit)").output
+            #expect(status.contains("Status: \"ready: 0 sessions, redis disabled\""), "\(status)")
+        }
+    }
+
+    @Test func reloadAppliesAChangedLogLevel() async throws {
+        try await withSandbox { sandbox in
+            let config = sandbox.dir.file("tether.yml")
+            try sandbox.dir.write("tether.yml", "logging: {level: info}\n")
+            try await sandbox.install(executable: Binaries.tetherd, config: config)
+            try await sandbox.run("systemctl --user start \(SystemdSandbox.unit)")
+            #expect(try await sandbox.journal("PRIORITY=7").isEmpty, "no debug entries at level info")
+            try sandbox.dir.write("tether.yml", "logging: {level: debug}\n")
+            let reload = try await sandbox.run("systemctl --user reload \(SystemdSandbox.unit)")
+            #expect(reload.status == 0, "\(reload.output)")
+            let applied = try await eventually {
+                try await sandbox.journal("CONFIG_CHANGED=logging.level").contains("configuration reloaded")
+            }
+            #expect(applied)
+            #expect(try await sandbox.journal("PRIORITY=7").contains("reload applied"))
+            #expect(try await sandbox.property("ActiveState") == "active")
+        }
+    }
+
+    @Test func stopDrainsQuicklyAndExitsZero() async throws {
+        try await withSandbox { sandbox in
+            try sandbox.dir.write("tether.yml", "")
+            try await sandbox.install(executable: Binaries.tetherd, config: sandbox.dir.file("tether.yml"))
+            try await sandbox.run("systemctl --user start \(SystemdSandbox.unit)")
+            let clock = ContinuousClock()
+            let began = clock.now
+            let stop = try await sandbox.run("systemctl --user stop \(SystemdSandbox.unit)")
+            let took = clock.now - began
+            #expect(stop.status == 0)
+            #expect(took < .seconds(2), "systemctl stop took \(took)")
+            // The pool monitor and the watchdog pinger.
+            let drained = try await eventually { try await sandbox.journal().contains("drained 2 tasks") }
+            let journal = try await sandbox.journal()
+            #expect(drained, "\(journal)")
+            #expect(try await sandbox.property("ExecMainStatus") == "0")
+            #expect(try await sandbox.property("Result") == "success")
+        }
+    }
+
+    @Test func badConfigurationFailsTheStartWithTheReasonVisible() async throws {
+        try await withSandbox { sandbox in
+            try sandbox.dir.write("tether.yml", "polling:\n  interval: 0.5\n  intervall: 2\n")
+            try await sandbox.install(executable: Binaries.tetherd, config: sandbox.dir.file("tether.yml"), extra: ["Restart=no"])
+            let start = try await sandbox.run("systemctl --user start \(SystemdSandbox.unit)")
+            #expect(start.status != 0)
+            let journal = try await sandbox.journal()
+            #expect(journal.contains("polling.intervall is not a known key"), "\(journal)")
+            let status = try await sandbox.run("systemctl --user status \(SystemdSandbox.unit)").output
+            #expect(status.contains("failed"), "\(status)")
+        }
+    }
+
+    @Test func stalledComponentMakesSystemdRestartTheServiceThroughTheWatchdog() async throws {
+        try await withSandbox { sandbox in
+            try sandbox.dir.write("tether.yml", "")
+            try await sandbox.install(
+                executable: Binaries.fixture, config: sandbox.dir.file("tether.yml"),
+                environment: ["TETHER_FIXTURE_STALL_AFTER": "1"],
+                extra: ["WatchdogSec=2s", "RestartSec=100ms", "WatchdogSignal=SIGKILL"]
+            )
+            try await sandbox.run("systemctl --user start \(SystemdSandbox.unit)")
+            let restarted = try await eventually(timeout: .seconds(20)) {
+                (Int(try await sandbox.property("NRestarts")) ?? 0) >= 1
+            }
+            let journal = try await sandbox.journal()
+            #expect(restarted, "\(journal)")
+            #expect(journal.contains("withholding watchdog pings"), "\(journal)")
+        }
+    }
+
+    @Test func journalEntriesCarryTheIdentifierAndMetadataFields() async throws {
+        try await withSandbox { sandbox in
+            try sandbox.dir.write("tether.yml", "logging: {level: debug}\n")
+            try await sandbox.install(executable: Binaries.tetherd, config: sandbox.dir.file("tether.yml"))
+            try await sandbox.run("systemctl --user start \(SystemdSandbox.unit)")
+            let ready = try await sandbox.journal("SYSLOG_IDENTIFIER=tetherd STARTUP_MS= + SYSLOG_IDENTIFIER=tetherd", format: "verbose")
+            #expect(ready.contains("MESSAGE=tetherd ready"), "\(ready)")
+            #expect(ready.contains("CONFIG_ORIGIN=\(sandbox.dir.file("tether.yml"))"))
+            #expect(ready.contains("CODE_FILE="))
+            #expect(ready.contains("CODE_LINE="))
+            #expect(ready.contains("CODE_FUNC="))
+            #expect(ready.contains("PRIORITY=6"))
+            let task = try await sandbox.journal("TASK_NAME=component.pool-monitor")
+            #expect(task.contains("task spawned"), "\(task)")
+        }
+    }
+}
+
