@@ -27,7 +27,7 @@ check-tasks:
 test: deps check-tasks
 	$(SWIFT) build --build-tests
 	@sh scripts/check-systemd-sandbox.sh
-	$(SWIFT) test --skip-build --no-parallel
+	$(SWIFT) test --skip-build --no-parallel --disable-xctest
 
 bench: deps
 	$(SWIFT) build -c release
