@@ -44,9 +44,7 @@ public struct JournalLogHandler: LogHandler {
             "CODE_FUNC=\(event.function)",
             "LOGGER_LABEL=\(label)",
         ]
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
-        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        let merged = mergedMetadata(event)
         for (key, value) in merged {
             guard let field = Self.fieldName(key) else { continue }
             fields.append("\(field)=\(value)")

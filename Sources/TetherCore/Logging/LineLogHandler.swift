@@ -30,9 +30,7 @@ public struct LineLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
-        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        let merged = mergedMetadata(event)
         var line = "\(Self.timestamp()) \(event.level) \(label): \(Self.escape(event.message.description))"
         for key in merged.keys.sorted() {
             line += " \(key)=\(Self.escape(merged[key]!.description))"
