@@ -43,12 +43,14 @@ public enum Daemon {
             configuration: configuration, origin: origin, loader: loader, components: components,
             registry: registry, notifier: notifier, logLevel: levelControl, logger: logger, time: time
         )
+        // The process root: the registry itself, the signal loop (alive through the drain, so a second
+        // signal can escalate) and the supervisor. Nothing can host these but main.
         await withTaskGroup(of: Int32?.self) { group in
-            group.addTask {
+            group.addTask {  // registry-exempt: hosts the registry's own run()
                 await registry.run()
                 return nil
             }
-            group.addTask {
+            group.addTask {  // registry-exempt: the signal loop must outlive the registry's drain
                 for await signal in signals {
                     switch signal {
                     case .sighup: await supervisor.reload()
@@ -57,7 +59,7 @@ public enum Daemon {
                 }
                 return nil
             }
-            group.addTask { await supervisor.run() }
+            group.addTask { await supervisor.run() }  // registry-exempt: the root that owns the registry
             for await result in group {
                 // Leave at once: after an unclean drain, abandoned tasks would keep the group open forever.
                 if let code = result { exit(code) }
