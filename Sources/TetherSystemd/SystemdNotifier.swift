@@ -18,9 +18,6 @@ public struct SystemdNotifier: ServiceNotifier {
         }
     }
 
-    /// Whether a service manager is listening at all.
-    public static var isSupervised: Bool { getenv("NOTIFY_SOCKET") != nil }
-
     public func notify(_ assignments: [String]) {
         guard !assignments.isEmpty else { return }
         // A reload must carry the monotonic time for managers that track Type=notify-reload.

@@ -10,11 +10,7 @@ import Glibc
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let listener = try NotifyListener(directory: dir)
-        let daemon = try ChildProcess(
-            Binaries.tetherd, [],
-            environment: daemonEnvironment(["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "200000"], home: dir.path),
-            logPath: dir.file("log")
-        )
+        let daemon = try startDaemon(Binaries.tetherd, in: dir, environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "200000"])
         #expect(await eventually { listener.assignments.contains("WATCHDOG=1") })
         daemon.signal(SIGTERM)
         #expect(await daemon.waitForExit() == 0)
@@ -36,13 +32,7 @@ import Glibc
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let listener = try NotifyListener(directory: dir)
-        let daemon = try ChildProcess(
-            Binaries.fixture, [],
-            environment: daemonEnvironment(
-                ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "200000", "TETHER_FIXTURE_STALL_AFTER": "1"], home: dir.path
-            ),
-            logPath: dir.file("log")
-        )
+        let daemon = try startDaemon(Binaries.fixture, in: dir, environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "200000", "TETHER_FIXTURE_STALL_AFTER": "1"])
         defer { daemon.signal(SIGKILL) }
         #expect(await eventually { listener.assignments.contains { $0.hasPrefix("STATUS=stalled: fixture-stall") } })
         let pingsAtStall = listener.assignments.filter { $0 == "WATCHDOG=1" }.count
@@ -60,11 +50,7 @@ import Glibc
         defer { dir.remove() }
         let listener = try NotifyListener(directory: dir)
         try dir.write("tether.yml", "logging: {level: info}\n")
-        let daemon = try ChildProcess(
-            Binaries.tetherd, ["--config", dir.file("tether.yml")],
-            environment: daemonEnvironment(["NOTIFY_SOCKET": listener.path], home: dir.path),
-            logPath: dir.file("log")
-        )
+        let daemon = try startDaemon(Binaries.tetherd, ["--config", dir.file("tether.yml")], in: dir, environment: ["NOTIFY_SOCKET": listener.path])
         #expect(await eventually { listener.assignments.contains("READY=1") })
 
         try dir.write("tether.yml", "logging: {level: debug}\napi: {socket: /tmp/elsewhere.sock}\n")
@@ -90,11 +76,7 @@ import Glibc
         defer { dir.remove() }
         let listener = try NotifyListener(directory: dir)
         try dir.write("tether.yml", "timeouts:\n  shutdown: 5\n  shutdwon: 6\n")
-        let daemon = try ChildProcess(
-            Binaries.tetherd, ["--config", dir.file("tether.yml")],
-            environment: daemonEnvironment(["NOTIFY_SOCKET": listener.path], home: dir.path),
-            logPath: dir.file("log")
-        )
+        let daemon = try startDaemon(Binaries.tetherd, ["--config", dir.file("tether.yml")], in: dir, environment: ["NOTIFY_SOCKET": listener.path])
         #expect(await daemon.waitForExit() == 1)
         #expect(daemon.log.contains("tether.yml:3: timeouts.shutdwon is not a known key"))
         #expect(!listener.assignments.contains("READY=1"))
@@ -102,10 +84,7 @@ import Glibc
         let entries = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         #expect(entries == ["log", "notify.sock", "tether.yml"])
 
-        let missing = try ChildProcess(
-            Binaries.tetherd, ["--config", dir.file("absent.yml")],
-            environment: daemonEnvironment(["NOTIFY_SOCKET": listener.path], home: dir.path), logPath: dir.file("log2")
-        )
+        let missing = try startDaemon(Binaries.tetherd, ["--config", dir.file("absent.yml")], in: dir, environment: ["NOTIFY_SOCKET": listener.path], log: "log2")
         #expect(await missing.waitForExit() == 1)
         #expect(missing.log.contains("absent.yml: the configuration file given with --config does not exist"))
         #expect(listener.assignments.contains("ERRNO=2"))
@@ -124,11 +103,7 @@ import Glibc
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let listener = try NotifyListener(directory: dir)
-        let daemon = try ChildProcess(
-            Binaries.fixture, [],
-            environment: daemonEnvironment(["NOTIFY_SOCKET": listener.path, "TETHER_FIXTURE_IDLE_TASKS": "1000"], home: dir.path),
-            logPath: dir.file("log")
-        )
+        let daemon = try startDaemon(Binaries.fixture, in: dir, environment: ["NOTIFY_SOCKET": listener.path, "TETHER_FIXTURE_IDLE_TASKS": "1000"])
         #expect(await eventually { listener.assignments.contains("READY=1") })
         daemon.signal(SIGTERM)
         #expect(await daemon.waitForExit() == 0)
@@ -150,4 +125,12 @@ import Glibc
         let version = try await shell("\(Binaries.tetherd) --version")
         #expect(version.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
     }
+}
+
+/// Starts `binary` with the test environment, `$HOME` in `dir` and its output in `dir/log`.
+private func startDaemon(
+    _ binary: String, _ arguments: [String] = [], in dir: TemporaryDirectory,
+    environment: [String: String], log: String = "log"
+) throws -> ChildProcess {
+    try ChildProcess(binary, arguments, environment: daemonEnvironment(environment, home: dir.path), logPath: dir.file(log))
 }

@@ -9,8 +9,6 @@ public struct TetherError: Error, Sendable, CustomStringConvertible {
 
         /// The configuration file could not be read, parsed or validated.
         public static let invalidConfiguration = Code("invalid-configuration")
-        /// A component failed to start or stopped unexpectedly.
-        public static let componentFailed = Code("component-failed")
         /// A wait ran past its deadline.
         public static let timeout = Code("timeout")
     }
