@@ -11,6 +11,16 @@ public struct TetherError: Error, Sendable, CustomStringConvertible {
         public static let invalidConfiguration = Code("invalid-configuration")
         /// A wait ran past its deadline.
         public static let timeout = Code("timeout")
+        /// The thing named does not exist (a session id, a tmux session).
+        public static let notFound = Code("not-found")
+        /// A request was malformed or not allowed; the message says which part and why.
+        public static let invalidRequest = Code("invalid-request")
+        /// tmux (or another subprocess) failed or answered something unexpected.
+        public static let terminal = Code("terminal")
+        /// The session store could not read or write.
+        public static let store = Code("store")
+        /// A part of the daemon is stopped or not yet started.
+        public static let unavailable = Code("unavailable")
     }
 
     public let code: Code
