@@ -167,17 +167,7 @@ public final class EventBus: Sendable {
             done.fire()
         }
         let timeout = handlerTimeout()
-        let finished = await withTaskGroup(of: Bool.self) { group in
-            // registry-exempt: a structured race between the handler's end and its deadline.
-            group.addTask { await done.wait() }  // registry-exempt: see above
-            group.addTask { [time] in  // registry-exempt: see above
-                try? await time.sleep(for: timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first || done.isFired
-        }
+        let finished = await done.wait(timeout: timeout, on: time)
         let metadata: Logger.Metadata = [
             "event.subscriber": "\(subscriber.name)", "event.name": "\(event.name)", "session.id": "\(event.sessionID)",
         ]

@@ -8,8 +8,7 @@ import Synchronization
 /// thread; a job submitted after that fails with a clear error.
 public final class BlockingWorker: Sendable {
     private struct State {
-        var jobs: [@Sendable () -> Void] = []
-        var head = 0
+        var jobs = FIFOQueue<@Sendable () -> Void>()
         var stopping = false
     }
 
@@ -28,19 +27,9 @@ public final class BlockingWorker: Sendable {
     private func loop() {
         while true {
             wakeup.wait()
-            let job = state.withLock { state -> (@Sendable () -> Void)? in
-                guard state.head < state.jobs.count else { return nil }
-                let job = state.jobs[state.head]
-                state.head += 1
-                if state.head > 64, state.head * 2 > state.jobs.count {
-                    state.jobs.removeFirst(state.head)
-                    state.head = 0
-                }
-                return job
-            }
-            guard let job else { break }
+            guard let job = state.withLock({ $0.jobs.popFirst() }) else { break }
             job()
-            if state.withLock({ $0.stopping && $0.head >= $0.jobs.count }) { break }
+            if state.withLock({ $0.stopping && $0.jobs.isEmpty }) { break }
         }
     }
 
