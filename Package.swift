@@ -22,6 +22,8 @@ let package = Package(
         // C shims: a module map and a header each.
         .systemLibrary(name: "CSystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CProcess"),
 
         .target(
             name: "TetherCore",
@@ -34,10 +36,22 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "TetherStore",
+            dependencies: ["TetherCore", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TetherTerminal",
+            dependencies: ["TetherCore", "CProcess", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "TetherDaemon",
             dependencies: [
                 "TetherCore",
                 "TetherSystemd",
+                "TetherStore",
+                "TetherTerminal",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -72,7 +86,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TetherIntegrationTests",
-            dependencies: ["TetherCore", "CHiredis"],
+            dependencies: [
+                "TetherCore", "TetherStore", "TetherTerminal", "TetherDaemon", "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
     ]
