@@ -9,10 +9,10 @@ public enum Daemon {
     public static let version = "0.1.0"
 
     /// Extra components to run beside the built-in ones (the test fixture's fault injectors).
-    public typealias ComponentFactory = @Sendable (TaskRegistry, TimeSource) -> [any Component]
+    public typealias ComponentFactory = @Sendable (TaskRegistry, TimeSource, SessionRuntime) -> [any Component]
 
     /// Runs the daemon in the foreground until SIGTERM or SIGINT; never returns.
-    public static func run(configPath: String?, extraComponents: ComponentFactory = { _, _ in [] }) async -> Never {
+    public static func run(configPath: String?, extraComponents: ComponentFactory = { _, _, _ in [] }) async -> Never {
         // Signals first: a SIGTERM that arrives during start must drain, not kill.
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
         let levelControl = LogLevelControl(.info)
@@ -22,7 +22,8 @@ public enum Daemon {
         let time = TimeSource.continuous
 
         notifier.notify([ServiceNotification.status("starting: loading configuration")])
-        let loader = ConfigurationLoader(environment: .current(), explicitPath: configPath)
+        let environment = ProcessEnvironment.current()
+        let loader = ConfigurationLoader(environment: environment, explicitPath: configPath)
         let configuration: TetherConfiguration
         let origin: ConfigurationLoader.Origin
         do {
@@ -38,9 +39,24 @@ public enum Daemon {
         levelControl.current = configuration.logging.level
 
         let registry = TaskRegistry(logger: logger)
-        let components: [any Component] = [PoolLagMonitor(time: time)] + extraComponents(registry, time)
+        let settings = LiveConfiguration(configuration)
+        notifier.notify([ServiceNotification.status("starting: opening the session store")])
+        let runtime: SessionRuntime
+        do {
+            runtime = try await SessionRuntime.open(settings: settings, environment: environment, registry: registry, time: time, logger: logger)
+        } catch {
+            logger.critical("cannot open the session store", metadata: ["db.path": "\(configuration.database.path)", "error": "\(error)"])
+            notifier.notify([ServiceNotification.status("failed: \(error)")])
+            exit(1)
+        }
+        let components: [any Component] = [
+            PoolLagMonitor(time: time),
+            SessionsComponent(runtime: runtime, registry: registry, time: time),
+        ] + extraComponents(registry, time, runtime)
+        let cache = runtime.cache
         let supervisor = Supervisor(
-            configuration: configuration, origin: origin, loader: loader, components: components,
+            settings: settings, origin: origin, loader: loader, components: components,
+            sessionCount: { cache.sessions(computer: configuration.computer.name).count },
             registry: registry, notifier: notifier, logLevel: levelControl, logger: logger, time: time
         )
         // The process root: the registry itself, the signal loop (alive through the drain, so a second

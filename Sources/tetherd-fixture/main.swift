@@ -54,7 +54,7 @@ if let index = CommandLine.arguments.firstIndex(of: "--config"), index + 1 < Com
 let stallAfter = environment["TETHER_FIXTURE_STALL_AFTER"].flatMap(Double.init)
 let idleTasks = environment["TETHER_FIXTURE_IDLE_TASKS"].flatMap(Int.init) ?? 0
 
-await Daemon.run(configPath: configPath) { registry, time in
+await Daemon.run(configPath: configPath) { registry, time, _ in
     var components: [any Component] = []
     if let stallAfter {
         components.append(StallingComponent(stallAfter: .milliseconds(Int64(stallAfter * 1000)), time: time))

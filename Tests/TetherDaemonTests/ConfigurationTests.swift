@@ -111,10 +111,10 @@ import TetherCore
     }
 
     @Test func outOfRangeNamesTheAllowedRange() {
-        #expect(message("polling:\n  interval: 0.001").contains("polling.interval is 0.001, out of range: allowed 0.05 to 300.0 seconds"))
+        #expect(message("polling:\n  interval: 0.001").contains("polling.interval is 0.001, out of range: allowed 0.1 to 30.0 seconds"))
         #expect(message("timeouts:\n  shutdown: 60").contains("timeouts.shutdown is 60, out of range: allowed 0.1 to 12.0 seconds"))
         #expect(message("limits:\n  bounded_state: 1").contains("limits.bounded_state is 1, out of range: allowed 10 to 10000000"))
-        #expect(message("polling:\n  interval: 40").contains("needs min_interval <= interval <= max_interval"))
+        #expect(message("polling:\n  interval: 20\n  max_interval: 10").contains("needs min_interval <= interval <= max_interval"))
     }
 
     @Test func environmentVariablesAreExpanded() throws {

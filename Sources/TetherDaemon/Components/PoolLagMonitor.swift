@@ -52,11 +52,3 @@ public final class PoolLagMonitor: Component {
         }
     }
 }
-
-extension Duration {
-    /// Whole milliseconds, for logs and status.
-    public var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}

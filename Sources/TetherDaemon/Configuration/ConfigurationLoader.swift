@@ -163,6 +163,7 @@ public struct ConfigurationLoader: Sendable {
         try root.section("limits") { r in
             try r.read("bounded_state", into: &config.limits.boundedState, in: TetherConfiguration.Bounds.boundedState)
             try r.read("max_sessions", into: &config.limits.maxSessions, in: TetherConfiguration.Bounds.maxSessions)
+            try r.read("capture_history_lines", into: &config.limits.captureHistoryLines, in: TetherConfiguration.Bounds.captureHistoryLines)
         }
         try root.section("logging") { r in
             let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")

@@ -43,6 +43,7 @@ extension TetherConfiguration {
             ("timeouts.shutdown", seconds(timeouts.shutdown)),
             ("limits.bounded_state", String(limits.boundedState)),
             ("limits.max_sessions", String(limits.maxSessions)),
+            ("limits.capture_history_lines", String(limits.captureHistoryLines)),
             ("logging.level", logging.level.rawValue),
         ]
         for name in agents.keys.sorted() {

@@ -19,6 +19,12 @@ public struct TetherConfiguration: Sendable, Equatable {
         public var name: String
         public var desc: String
         public var path: String
+
+        public init(name: String, desc: String, path: String) {
+            self.name = name
+            self.desc = desc
+            self.path = path
+        }
     }
 
     public struct Computer: Sendable, Equatable {
@@ -71,6 +77,8 @@ public struct TetherConfiguration: Sendable, Equatable {
     public struct Limits: Sendable, Equatable {
         public var boundedState = 1000
         public var maxSessions = 100
+        /// Lines of scrollback a transcript or final screen includes, above the visible screen.
+        public var captureHistoryLines = 2000
     }
 
     public struct Logging: Sendable, Equatable {
@@ -101,11 +109,12 @@ public struct TetherConfiguration: Sendable, Equatable {
 extension TetherConfiguration {
     /// Allowed ranges, named once: the loader enforces them and the docs quote them.
     public enum Bounds {
-        public static let pollingInterval = 0.05...300.0
+        public static let pollingInterval = 0.1...30.0
         public static let timeout = 0.1...3600.0
         /// Kept below the unit files' `TimeoutStopSec=15` so systemd never kills a drain in progress.
         public static let shutdown = 0.1...12.0
         public static let boundedState = 10...10_000_000
         public static let maxSessions = 1...100_000
+        public static let captureHistoryLines = 0...100_000
     }
 }

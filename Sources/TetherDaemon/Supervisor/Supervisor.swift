@@ -18,6 +18,7 @@ public actor Supervisor {
     private let loader: ConfigurationLoader
     private let origin: ConfigurationLoader.Origin
     private let components: [any Component]
+    private let sessionCount: @Sendable () -> Int
     private let notifier: any ServiceNotifier
     private let logLevel: LogLevelControl
     private let logger: Logger
@@ -32,17 +33,19 @@ public actor Supervisor {
     private let startedAt: Duration
 
     public init(
-        configuration: TetherConfiguration,
+        settings: LiveConfiguration,
         origin: ConfigurationLoader.Origin,
         loader: ConfigurationLoader,
         components: [any Component],
+        sessionCount: @escaping @Sendable () -> Int = { 0 },
         registry: TaskRegistry,
         notifier: any ServiceNotifier,
         logLevel: LogLevelControl,
         logger: Logger,
         time: TimeSource
     ) {
-        self.settings = LiveConfiguration(configuration)
+        self.settings = settings
+        self.sessionCount = sessionCount
         self.origin = origin
         self.loader = loader
         self.components = components
@@ -155,8 +158,7 @@ public actor Supervisor {
     /// The `STATUS=` text while serving.
     private func readyStatus() -> String {
         let config = settings.current
-        // Sessions arrive with the session store; until then there are none to count.
-        var status = "ready: 0 sessions, redis \(config.redis.enabled ? "enabled" : "disabled")"
+        var status = "ready: \(sessionCount()) sessions, redis \(config.redis.enabled ? "enabled" : "disabled")"
         if let lastReloadError { status += "; last reload failed, running on the previous configuration: \(lastReloadError)" }
         return status
     }

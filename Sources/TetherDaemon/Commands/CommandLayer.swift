@@ -1,0 +1,121 @@
+import TetherCore
+import TetherTerminal
+
+/// The daemon's commands, implemented once: the API and the Redis adapter translate their requests
+/// into these calls and these results into their wire formats (the JSON helpers below give the
+/// PROTOCOL.md shapes, splicing each session's cached summary bytes).
+public struct CommandLayer: Sendable {
+    let manager: SessionManager
+    let settings: LiveConfiguration
+    let stats: SystemStatsReader
+    let hostName: String
+
+    /// `new_session`: an agent CLI started in a shell when `agent` is given, else a plain shell.
+    public func newSession(_ request: SessionManager.CreateRequest) async throws -> Session {
+        try await manager.create(request)
+    }
+
+    /// `message`: types the text and presses Enter.
+    public func sendMessage(sessionID: String, text: String, adapter: String) async throws {
+        guard !text.isEmpty else {
+            throw TetherError(.invalidRequest, "the message for session \(sessionID) is empty; send at least one character")
+        }
+        try await manager.sendMessage(sessionID, text, adapter: adapter)
+    }
+
+    /// `cancel`, `escape`, `tab`, `key_up`, ...: presses a key `count` times.
+    public func sendKeys(sessionID: String, key: String, count: Int = 1) async throws {
+        guard let parsed = TerminalKey(name: key) else {
+            throw TetherError(.invalidRequest, "unknown key \(key); use enter, escape, tab, shift_tab, backspace, key_up, key_down, key_left, key_right, cancel, kill or ctrl_<letter>")
+        }
+        try await manager.sendKey(sessionID, parsed, count: count)
+    }
+
+    /// `list_sessions`: the live sessions of this computer, newest activity first.
+    public func listSessions() async -> [Session] {
+        await manager.liveSessions()
+    }
+
+    /// `list_projects`: the trusted dirs.
+    public func listProjects() -> [Project] {
+        settings.current.computer.trustedDirs.map { Project(name: $0.name, description: $0.desc, path: $0.path) }
+    }
+
+    /// `get_computer_info`: who and where, with memory, disk and CPU.
+    public func computerInfo() async -> (info: ComputerInfo, stats: SystemStats) {
+        let computer = settings.current.computer
+        let info = ComputerInfo(name: computer.name, user: computer.user, role: computer.role,
+                                host: hostName.isEmpty ? nil : hostName, isLocal: true)
+        return (info, await stats.sample())
+    }
+
+    /// `end_session`: closes the session (idempotent).
+    @discardableResult
+    public func endSession(sessionID: String) async throws -> Session {
+        try await manager.close(sessionID)
+    }
+
+    /// `get_session_data`: the transcript, last `tailChars` characters (0: all).
+    public func sessionOutput(sessionID: String, tailChars: Int = 5000) async throws -> (session: Session, messages: String) {
+        guard tailChars >= 0 else {
+            throw TetherError(.invalidRequest, "tail_chars is \(tailChars); give 0 (everything) or a positive number")
+        }
+        let session = try await manager.session(sessionID)
+        return (session, try await manager.transcript(sessionID, tailChars: tailChars))
+    }
+}
+
+// MARK: Wire shapes
+
+extension CommandLayer {
+    /// `[summary, ...]`: each session's cached bytes spliced, none encoded again.
+    public static func json(sessions: [Session]) -> [UInt8] {
+        var json = JSONWriter(reservingCapacity: sessions.count * 512 + 2)
+        json.beginArray()
+        for session in sessions { json.raw(session.summaryJSON) }
+        json.endArray()
+        return json.bytes
+    }
+
+    /// `[{name, desc, path}]` as `list_projects` answers.
+    public static func json(projects: [Project]) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginArray()
+        for project in projects {
+            json.beginObject()
+            json.member("name", project.name)
+            json.member("desc", project.description)
+            json.member("path", project.path)
+            json.endObject()
+        }
+        json.endArray()
+        return json.bytes
+    }
+
+    /// `{user, role, host, system_stats}` as `get_computer_info` answers.
+    public static func json(computer info: ComputerInfo, stats: SystemStats) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginObject()
+        json.member("user", info.user)
+        json.member("role", info.role)
+        json.member("host", info.host)
+        json.key("system_stats")
+        stats.write(to: &json)
+        json.endObject()
+        return json.bytes
+    }
+
+    /// `{status, session_id, project_dir, messages, created_at, last_activity}` as `get_session_data` answers.
+    public static func json(output session: Session, messages: String) -> [UInt8] {
+        var json = JSONWriter(reservingCapacity: messages.utf8.count + 256)
+        json.beginObject()
+        json.member("status", "success")
+        json.member("session_id", session.id)
+        json.member("project_dir", session.record.workingDirectory)
+        json.member("messages", messages)
+        json.member("created_at", session.record.createdAt.iso8601)
+        json.member("last_activity", session.record.lastActivity.iso8601)
+        json.endObject()
+        return json.bytes
+    }
+}
