@@ -27,7 +27,19 @@ struct TemporaryDirectory {
     }
     func file(_ name: String) -> String { path + "/" + name }
     func write(_ name: String, _ text: String) throws { try text.write(toFile: file(name), atomically: true, encoding: .utf8) }
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
+    /// Kills any tmux server whose socket is in here (daemons under test start them), then deletes everything.
+    func remove() {
+        let sockets = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? [])
+            .filter { $0.hasPrefix("tmux-") && $0.contains("/") }
+        for socket in sockets {
+            // Blocking is fine here: a test's cleanup, with tmux answering at once.
+            if let child = try? ChildProcess("/usr/bin/env", ["tmux", "-S", file(socket), "kill-server"],
+                                             environment: ["PATH": "/usr/local/bin:/usr/bin:/bin"], logPath: "/dev/null") {
+                waitpid(child.pid, nil, 0)
+            }
+        }
+        try? FileManager.default.removeItem(atPath: path)
+    }
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes (integration tests only: real processes).
@@ -154,7 +166,8 @@ func shell(_ command: String, timeout: Duration = .seconds(60)) async throws -> 
 /// The environment a test daemon gets: no journal, no inherited systemd variables.
 func daemonEnvironment(_ extra: [String: String] = [:], home: String? = nil) -> [String: String] {
     var env = ["PATH": "/usr/local/bin:/usr/bin:/bin"]
-    if let home { env["HOME"] = home }
+    // tmux puts its socket directory under TMUX_TMPDIR: the daemon's server stays in the test's directory.
+    if let home { env["HOME"] = home; env["TMUX_TMPDIR"] = home }
     env.merge(extra) { $1 }
     return env
 }

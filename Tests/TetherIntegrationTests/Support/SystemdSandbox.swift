@@ -72,7 +72,8 @@ final class SystemdSandbox: @unchecked Sendable {
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("systemd/user/tetherd.service")
         var unit = try String(contentsOf: source, encoding: .utf8)
         unit = unit.replacingOccurrences(of: "ExecStart=/usr/bin/tetherd", with: "ExecStart=\(executable) --config \(config)")
-        var service = extra
+        // The daemon's tmux server keeps its socket in the sandbox's directory, which stop() cleans up.
+        var service = extra + ["Environment=TMUX_TMPDIR=\(dir.path)"]
         for (key, value) in environment { service.append("Environment=\(key)=\(value)") }
         // At the end of [Service], so they override the shipped values.
         unit = unit.replacingOccurrences(of: "\n[Install]", with: service.map { $0 + "\n" }.joined() + "\n[Install]")
