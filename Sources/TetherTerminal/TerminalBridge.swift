@@ -51,7 +51,7 @@ public final class TerminalBridge: Sendable {
                     binary: current.binary, socket: current.socket, environment: current.environment,
                     timeout: current.quickTimeout, time: time, logger: logger
                 )
-                _ = try await started.execute([TmuxCommand(["refresh-client", "-f", "no-output"])], timeout: current.quickTimeout, time: time)
+                _ = try await started.execute([TmuxCommand(["refresh-client", "-f", "no-output"])], timeout: current.quickTimeout)
                 client.withLock { $0 = started }
                 attempts += 1
                 if attempts > 1 { restarts.add(1, ordering: .relaxed) }
@@ -108,7 +108,7 @@ public final class TerminalBridge: Sendable {
         let timeout = commands.map { current.duration(of: $0.deadline) }.max() ?? current.timeout
         if let attached = client.withLock({ $0?.isAlive == true ? $0 : nil }) {
             do {
-                return try await attached.execute(commands, timeout: timeout, time: time)
+                return try await attached.execute(commands, timeout: timeout)
             } catch let error as TetherError where error.code == .timeout {
                 // A client that misses a deadline is presumed hung: replace it.
                 logger.error("tmux control client missed a deadline; restarting it", metadata: ["error": "\(error)", "tmux.pid": "\(attached.pid)"])
@@ -226,21 +226,32 @@ public final class TerminalBridge: Sendable {
 
     /// Pane state and visible screen in one round trip; nil when the session does not exist.
     public func poll(_ name: String) async throws -> PaneSnapshot? {
-        let commands = [
-            TmuxCommand(["display-message", "-p", "-t", Self.pane(name), PaneState.format], deadline: .quick),
-            TmuxCommand(["capture-pane", "-p", "-J", "-t", Self.pane(name)], deadline: .quick),
-        ]
+        try await poll([name])[0].get()
+    }
+
+    /// Pane state and visible screen of every session in `names`, all in one batch (one write to the
+    /// control client, one wake-up for all the replies): one result each, in order, nil for a session
+    /// that does not exist. Throws only when the batch as a whole failed (deadline, no tmux).
+    public func poll(_ names: [String]) async throws -> [Result<PaneSnapshot?, TetherError>] {
+        var commands: [TmuxCommand] = []
+        commands.reserveCapacity(names.count * 2)
+        for name in names {
+            commands.append(TmuxCommand(["display-message", "-p", "-t", Self.pane(name), PaneState.format], deadline: .quick))
+            commands.append(TmuxCommand(["capture-pane", "-p", "-J", "-t", Self.pane(name)], deadline: .quick))
+        }
         let results = try await execute(commands)
-        switch (results[0], results[1]) {
-        case (.success(let lines), .success(let screen)):
-            guard let line = lines.first, let state = PaneState(line: line) else {
-                throw TetherError(.terminal, "tmux answered \(lines.first ?? "nothing") for the pane of \(name), not the expected six fields")
+        return names.enumerated().map { index, name in
+            switch (results[2 * index], results[2 * index + 1]) {
+            case (.success(let lines), .success(let screen)):
+                guard let line = lines.first, let state = PaneState(line: line) else {
+                    return .failure(TetherError(.terminal, "tmux answered \(lines.first ?? "nothing") for the pane of \(name), not the expected six fields"))
+                }
+                // tmux 3.3 answers display-message for a missing target with empty fields.
+                return .success(state.pid == nil ? nil : PaneSnapshot(pane: state, screen: screen.joined(separator: "\n")))
+            case (.failure(let error), _), (_, .failure(let error)):
+                if TmuxFailure.isMissing(error.message) { return .success(nil) }
+                return .failure(Self.classify(error, command: commands[2 * index], session: name))
             }
-            if state.pid == nil { return nil }
-            return PaneSnapshot(pane: state, screen: screen.joined(separator: "\n"))
-        case (.failure(let error), _), (_, .failure(let error)):
-            if TmuxFailure.isMissing(error.message) { return nil }
-            throw Self.classify(error, command: commands[0], session: name)
         }
     }
 

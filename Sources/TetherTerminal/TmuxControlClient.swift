@@ -8,9 +8,11 @@ import TetherCore
 /// process per poll.
 ///
 /// Two threads of its own do the blocking I/O: a writer drains queued lines into tmux's stdin and a
-/// reader splits stdout into replies. Each call waits under its own deadline; a call that times out
-/// leaves a placeholder so the late reply is consumed, not given to the next caller, and the bridge
-/// restarts a client that stops answering. Blocks whose flags are not 1 (tmux's own, such as the
+/// reader splits stdout into replies. Each call has a deadline, which the reader enforces (it waits
+/// in `poll` no longer than the earliest one), so no timer is made per command: a client that
+/// misses a deadline is presumed hung, the call fails with a timeout and the client is killed
+/// (the bridge starts another). A cancelled call leaves its slots queued, so its late replies are
+/// consumed, not given to the next caller. Blocks whose flags are not 1 (tmux's own, such as the
 /// initial attach) are skipped, as are notifications.
 final class TmuxControlClient: Sendable {
     /// The session the control client attaches to; created with the server, never listed or swept.
@@ -20,12 +22,20 @@ final class TmuxControlClient: Sendable {
         let results: Mutex<[Result<[String], TetherError>?]>
         let remaining: Atomic<Int>
         let continuation: Mutex<CheckedContinuation<[Result<[String], TetherError>], any Error>?>
+        let deadline: ContinuousClock.Instant
+        let timeout: Duration
+        let description: String
 
-        init(count: Int) {
+        init(count: Int, timeout: Duration, description: String) {
             results = Mutex(Array(repeating: nil, count: count))
             remaining = Atomic(count)
             continuation = Mutex(nil)
+            self.timeout = timeout
+            self.deadline = .now + timeout
+            self.description = description
         }
+
+        var isFinished: Bool { continuation.withLock { $0 == nil } && remaining.load(ordering: .relaxed) == 0 }
 
         /// Resumes the waiter once, with the results or an error.
         func finish(_ outcome: Result<[Result<[String], TetherError>], any Error>) {
@@ -40,6 +50,8 @@ final class TmuxControlClient: Sendable {
 
     private struct State {
         var pending = FIFOQueue<Slot>()
+        /// Batches whose replies have not all come, for the reader's deadline check.
+        var waiting: [ObjectIdentifier: Batch] = [:]
         var outgoing: [UInt8] = []
         var closing = false
         var dead: String?
@@ -99,17 +111,16 @@ final class TmuxControlClient: Sendable {
 
     /// Sends `commands` back to back and returns one result per command, in order; a command tmux
     /// rejects yields its error message, a deadline passed or a dead client throws.
-    func execute(_ commands: [TmuxCommand], timeout: Duration, time: TimeSource) async throws -> [Result<[String], TetherError>] {
+    func execute(_ commands: [TmuxCommand], timeout: Duration) async throws -> [Result<[String], TetherError>] {
         guard !commands.isEmpty else { return [] }
-        let batch = Batch(count: commands.count)
-        let description = commands.map(\.description).joined(separator: "; ")
-        return try await withDeadline(timeout, on: time, "\(description) (control client pid \(pid))") { [self] in
-            try await withTaskCancellationHandler {
+        let batch = Batch(count: commands.count, timeout: timeout, description: commands.map(\.description).joined(separator: "; "))
+        return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
                     batch.continuation.withLock { $0 = continuation }
                     let refused = state.withLock { state -> String? in
                         if let dead = state.dead { return dead }
                         guard !state.closing else { return "the control client is stopping" }
+                        state.waiting[ObjectIdentifier(batch)] = batch
                         for (index, command) in commands.enumerated() {
                             state.pending.append(Slot(batch: batch, index: index))
                             state.outgoing.append(contentsOf: command.controlLine.utf8)
@@ -129,7 +140,6 @@ final class TmuxControlClient: Sendable {
                 // The slots stay queued, so the late replies are read and dropped in order.
                 batch.finish(.failure(CancellationError()))
             }
-        }
     }
 
     /// Closes stdin, which makes tmux end the client; kills it if it has not exited within `timeout`.
@@ -188,6 +198,13 @@ final class TmuxControlClient: Sendable {
         var line: [UInt8] = []
         var block: (header: Substring, lines: [String], ours: Bool)?
         while true {
+            if let overdue = waitForOutput() {
+                let message = "\(overdue.description) (tmux control client pid \(pid)) got no answer within \(overdue.timeout.milliseconds) ms; the client was killed and will be restarted"
+                overdue.finish(.failure(TetherError(.timeout, message)))
+                markDead("it missed a deadline")
+                terminate()
+                continue
+            }
             let count = read(stdoutFD, &buffer, buffer.count)
             if count < 0, errno == EINTR { continue }
             guard count > 0 else { break }
@@ -220,6 +237,29 @@ final class TmuxControlClient: Sendable {
         }
         writerWake.signal()
         exited.fire()
+    }
+
+    /// Waits until tmux has written something or the earliest deadline of a waiting call has passed;
+    /// returns the overdue call then, nil when there is output (or end of file) to read.
+    private func waitForOutput() -> Batch? {
+        while true {
+            let earliest = state.withLock { state -> Batch? in
+                state.waiting = state.waiting.filter { !$0.value.isFinished }
+                return state.waiting.values.min { $0.deadline < $1.deadline }
+            }
+            var timeout: Int32 = -1
+            if let earliest {
+                let left = ContinuousClock.now.duration(to: earliest.deadline)
+                if left <= .zero { return earliest }
+                timeout = Int32(clamping: max(1, left.milliseconds + 1))
+            }
+            // Wake at least every second, so a call made while we wait gets its deadline looked at.
+            timeout = timeout < 0 ? 1000 : min(timeout, 1000)
+            var entry = pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&entry, 1, timeout)
+            if ready > 0 { return nil }
+            if ready < 0, errno != EINTR { return nil }  // let read() report the problem
+        }
     }
 
     /// The time and command number of a `%begin`/`%end`/`%error` line: what pairs a reply's two guards.

@@ -107,8 +107,8 @@ import Glibc
         #expect(await eventually { listener.assignments.contains("READY=1") })
         daemon.signal(SIGTERM)
         #expect(await daemon.waitForExit() == 0)
-        // The 1000, the component that made them, the pool monitor, the sessions component and its tmux client.
-        #expect(daemon.log.contains("drained 1004 tasks"), "\(daemon.log)")
+        // The 1000, the component that made them, the pool monitor, the sessions component, its tmux client and poller.
+        #expect(daemon.log.contains("drained 1005 tasks"), "\(daemon.log)")
     }
 
     @Test func checkConfigValidatesAndRedacts() async throws {

@@ -9,7 +9,7 @@ import TetherTerminal
 public struct SessionsComponent: Component {
     public let name = "sessions"
     public let heartbeatInterval: Duration = .seconds(5)
-    /// How long the pollers get to finish once stopped, before the store closes regardless.
+    /// How long the poller gets to finish its batch once stopped, before the store closes regardless.
     public static let pollerStopTimeout: Duration = .seconds(1)
 
     let runtime: SessionRuntime
@@ -28,6 +28,8 @@ public struct SessionsComponent: Component {
         let control = registry.spawn(name: "tmux.control") {
             await bridge.run { attached.fire() }
         }
+        let poller = runtime.manager.poller
+        let scheduler = registry.spawn(name: "poller") { await poller.run() }
         do {
             await attached.wait()
             try Task.checkCancellation()
@@ -42,17 +44,18 @@ public struct SessionsComponent: Component {
                 try await time.sleep(for: heartbeatInterval)
             }
         } catch {
-            await stop(control: control)
+            await stop(control: control, scheduler: scheduler)
             if error is CancellationError { return }
             throw error
         }
     }
 
-    private func stop(control: TaskHandle) async {
+    private func stop(control: TaskHandle, scheduler: TaskHandle) async {
         let poller = runtime.manager.poller
         poller.stopAll()
-        _ = try? await withDeadline(Self.pollerStopTimeout, on: time, "stopping the pollers") {
-            await poller.waitUntilStopped()
+        scheduler.cancel()
+        _ = try? await withDeadline(Self.pollerStopTimeout, on: time, "stopping the poller") {
+            await scheduler.waitUntilFinished()
             return true
         }
         control.cancel()
