@@ -7,7 +7,9 @@ import Synchronization
 /// Each subscriber has its own bounded queue drained by its own registry task, so a slow subscriber
 /// delays only itself; when its queue is full its oldest events are dropped and counted. Each handler
 /// call runs as a registry task under `timeouts.event_handler`: one that runs past it is logged and
-/// left behind (cancelled, still tracked), one that throws is logged, and the queue moves on.
+/// left behind (cancelled, still tracked), one that throws is logged, and the queue moves on. The
+/// deadlines are watched by one sweeper task that looks every ``sweepInterval`` while handlers are
+/// running (and sleeps untimed while none are), so no timer is made per event.
 /// After ``unsubscribe(_:)`` returns, the handler is not called again.
 ///
 /// Per-session state (the last status and screen published, used to drop repeats) lives in
@@ -18,6 +20,9 @@ public final class EventBus: Sendable {
 
     /// Events queued per subscriber before the oldest are dropped.
     public static let defaultQueueCapacity = 4096
+    /// How often running handlers are checked against their deadline; a handler is left behind at
+    /// most this long after its deadline.
+    public static let sweepInterval: Duration = .milliseconds(250)
 
     /// A live subscription; pass it to ``unsubscribe(_:)``.
     public struct Subscription: Sendable, Hashable {
@@ -38,9 +43,25 @@ public final class EventBus: Sendable {
         }
     }
 
+    /// A handler call in progress: `settled` fires when it ends or when the sweeper gives up on it.
+    private struct Delivery {
+        let deadline: Duration
+        let settled: AsyncEvent
+        /// Set by the sweeper when it gave up on the call; whoever removes the delivery decides.
+        let timedOut: Flag
+    }
+
+    private final class Flag: Sendable {
+        let value = Atomic<Bool>(false)
+    }
+
     private struct State {
         var subscribers: [Int: Subscriber] = [:]
         var nextID = 0
+        var deliveries: [UInt64: Delivery] = [:]
+        var nextDelivery: UInt64 = 0
+        var sweeperWake = AsyncEvent()
+        var sweeperStarted = false
         var lastStatus: BoundedDictionary<String, SessionStatus>
         var lastScreenHash: BoundedDictionary<String, Int>
         var dropped = 0
@@ -75,6 +96,13 @@ public final class EventBus: Sendable {
             state.nextID += 1
             state.subscribers[state.nextID] = subscriber
             return state.nextID
+        }
+        let startSweeper = state.withLock { state -> Bool in
+            defer { state.sweeperStarted = true }
+            return !state.sweeperStarted
+        }
+        if startSweeper {
+            registry.spawn(name: "events.deadlines") { [self] in await sweep() }
         }
         registry.spawn(name: "events.\(name)") { [self] in
             for await event in stream {
@@ -156,22 +184,32 @@ public final class EventBus: Sendable {
     }
 
     private func deliver(_ event: SessionEvent, to subscriber: Subscriber) async {
-        let done = AsyncEvent()
+        let settled = AsyncEvent()
+        let timedOut = Flag()
+        let timeout = handlerTimeout()
+        let (id, wake) = state.withLock { state -> (UInt64, AsyncEvent?) in
+            state.nextDelivery += 1
+            let wasIdle = state.deliveries.isEmpty
+            state.deliveries[state.nextDelivery] = Delivery(deadline: time.now + timeout, settled: settled, timedOut: timedOut)
+            return (state.nextDelivery, wasIdle ? state.sweeperWake : nil)
+        }
+        wake?.fire()
         let failure = Mutex<String?>(nil)
-        let handle = registry.spawn(name: "events.\(subscriber.name).handler", onShutdown: .complete) {
+        let handle = registry.spawn(name: "events.\(subscriber.name).handler", onShutdown: .complete) { [self] in
             do {
                 try await subscriber.handler(event)
             } catch {
                 failure.withLock { $0 = "\(error)" }
             }
-            done.fire()
+            state.withLock { _ = $0.deliveries.removeValue(forKey: id) }
+            settled.fire()
         }
-        let timeout = handlerTimeout()
-        let finished = await done.wait(timeout: timeout, on: time)
+        await settled.wait()
         let metadata: Logger.Metadata = [
             "event.subscriber": "\(subscriber.name)", "event.name": "\(event.name)", "session.id": "\(event.sessionID)",
         ]
-        if !finished {
+        if timedOut.value.load(ordering: .acquiring) {
+            // The sweeper settled it: left behind, cancelled.
             handle.cancel()
             state.withLock { $0.slowHandlers += 1 }
             var slow = metadata
@@ -182,6 +220,33 @@ public final class EventBus: Sendable {
             var failed = metadata
             failed["error"] = "\(message)"
             logger.error("event handler failed; the event is skipped for this subscriber", metadata: failed)
+        }
+    }
+
+    /// Settles every handler call past its deadline: every ``sweepInterval`` while some are running,
+    /// untimed (waiting for the next call) while none are.
+    private func sweep() async {
+        while !Task.isCancelled {
+            let (wake, busy) = state.withLock { state -> (AsyncEvent, Bool) in
+                if state.sweeperWake.isFired { state.sweeperWake = AsyncEvent() }
+                return (state.sweeperWake, !state.deliveries.isEmpty)
+            }
+            if busy {
+                do { try await time.sleep(for: Self.sweepInterval) } catch { return }
+            } else {
+                await wake.wait()
+                continue
+            }
+            let now = time.now
+            let overdue = state.withLock { state -> [Delivery] in
+                let late = state.deliveries.filter { $0.value.deadline <= now }
+                for key in late.keys { state.deliveries.removeValue(forKey: key) }
+                return Array(late.values)
+            }
+            for delivery in overdue {
+                delivery.timedOut.value.store(true, ordering: .releasing)
+                delivery.settled.fire()
+            }
         }
     }
 }
