@@ -15,6 +15,8 @@ public enum Daemon {
     public static func run(configPath: String?, extraComponents: ComponentFactory = { _, _, _ in [] }) async -> Never {
         // Signals first: a SIGTERM that arrives during start must drain, not kill.
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
+        // A peer that goes away mid-write (a tmux client, later an API client) is an EPIPE to handle, not a death.
+        signal(SIGPIPE, SIG_IGN)
         let levelControl = LogLevelControl(.info)
         bootstrapLogging(levelControl)
         let logger = Logger(label: "tetherd")

@@ -113,7 +113,14 @@ import Glibc
         let childPids = world.dir.file("child.pid")
         try world.dir.write("hanging-tmux", "#!/bin/sh\nsleep 300 &\necho $! >> \(childPids)\nwait\n")
         chmod(fake, 0o755)
-        let bridge = bridge(world, binary: fake, quick: .milliseconds(500))
+        // Through the configuration, as an operator would point the daemon at another tmux.
+        let settings = LiveConfiguration(world.configuration {
+            $0.computer.tmuxBinary = fake
+            $0.timeouts.subprocessQuick = 0.5
+        })
+        let runtime = try await SessionRuntime.open(settings: settings, environment: world.environment,
+                                                    registry: TaskRegistry(logger: logger), time: .continuous, logger: logger)
+        let bridge = runtime.bridge
         let descriptorsBefore = openDescriptors()
         let started = ContinuousClock.now
         do {
@@ -127,6 +134,7 @@ import Glibc
         #expect(waited >= .milliseconds(500) && waited < .seconds(5), "\(waited)")
         #expect(zombieChildren().isEmpty)
         #expect(openDescriptors() == descriptorsBefore)
+        await runtime.store.close()
         let grandchild = try #require(Int32(String(contentsOfFile: childPids, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(await eventually { !isRunning(grandchild) }, "the whole process group was killed")
     }

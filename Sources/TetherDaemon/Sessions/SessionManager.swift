@@ -238,13 +238,18 @@ public actor SessionManager {
             "session.id": "\(id)", "tmux.session": "\(name)", "session.directory": "\(directory)", "session.agent": "\(request.agent ?? "shell")",
         ])
 
-        // The agent starts in the shell, so the session outlives the agent; a message goes along as its prompt.
-        if let agentCommand {
-            var line = agentCommand
-            if let message = request.message, !message.isEmpty { line += " " + Self.shellQuote(message) }
-            try await sendMessage(id, line, adapter: request.origin, asShellCommand: true)
-        } else if let message = request.message, !message.isEmpty {
-            try await sendMessage(id, message, adapter: request.origin)
+        // The agent starts in the shell, so the session outlives the agent; a message goes along as its
+        // prompt. The session exists either way: a failure to type is logged, not a failed create.
+        do {
+            if let agentCommand {
+                var line = agentCommand
+                if let message = request.message, !message.isEmpty { line += " " + Self.shellQuote(message) }
+                try await sendMessage(id, line, adapter: request.origin, asShellCommand: true)
+            } else if let message = request.message, !message.isEmpty {
+                try await sendMessage(id, message, adapter: request.origin)
+            }
+        } catch {
+            logger.error("session created, but its first input could not be typed", metadata: ["session.id": "\(id)", "error": "\(error)"])
         }
         return localLive(id) ?? session
     }
