@@ -74,6 +74,17 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // `make bench`: speed and memory figures for docs/BENCHMARKS.md, never run by the tests.
+        .executableTarget(
+            name: "tether-bench",
+            dependencies: [
+                "TetherCore", "TetherDaemon", "TetherTerminal",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/TetherBench",
+            swiftSettings: strict
+        ),
+
         .testTarget(
             name: "TetherCoreTests",
             dependencies: ["TetherCore", .product(name: "Logging", package: "swift-log")],

@@ -2,7 +2,8 @@
 """Foundation benchmarks for tetherd (release build): run with `make bench`.
 
 Measures, over RUNS runs each, reporting medians and p90s:
-  - exec to READY=1 on the embedded default configuration;
+  - exec to READY=1 on the embedded default configuration, with the tmux server already running
+    (a restart: sessions outlive the daemon) and cold (the daemon starts the tmux server);
   - SIGTERM to process exit with 1,000 idle registered tasks (tetherd-fixture);
   - resident memory (VmRSS) right after READY=1, and VmHWM.
 """
@@ -18,7 +19,8 @@ def start(binary, env_extra, tmp):
         os.unlink(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(path)
-    env = {"PATH": "/usr/bin:/bin", "HOME": tmp, "NOTIFY_SOCKET": path}
+    # TMUX_TMPDIR keeps the daemon's tmux server (socket "tether") inside the temporary directory.
+    env = {"PATH": "/usr/bin:/bin", "HOME": tmp, "NOTIFY_SOCKET": path, "TMUX_TMPDIR": tmp}
     env.update(env_extra)
     t0 = time.perf_counter()
     proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -51,9 +53,20 @@ def summary(name, values, unit, scale):
     print(f"{name:44s} median {statistics.median(values):8.1f} {unit}   p90 {p90:8.1f} {unit}   (n={len(values)})")
 
 
+def kill_tmux(tmp):
+    subprocess.run(["tmux", "-L", "tether", "kill-server"], env={"PATH": "/usr/bin:/bin", "TMUX_TMPDIR": tmp},
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def main():
-    ready, rss, hwm, stops = [], [], [], []
+    ready, cold, rss, hwm, stops = [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(RUNS):
+            kill_tmux(tmp)
+            proc, t, sock = start(os.path.join(BIN, "tetherd"), {}, tmp)
+            cold.append(t)
+            stop(proc)
+            sock.close()
         for _ in range(RUNS):
             proc, t, sock = start(os.path.join(BIN, "tetherd"), {}, tmp)
             ready.append(t)
@@ -70,8 +83,10 @@ def main():
                 sys.exit(f"tetherd-fixture exited {code} after SIGTERM")
             stops.append(t)
             sock.close()
+        kill_tmux(tmp)
     print(f"tetherd benchmarks, {RUNS} runs each, {os.cpu_count()} cores")
-    summary("exec -> READY=1 (embedded default)", ready, "ms", 1000)
+    summary("exec -> READY=1, tmux server running", ready, "ms", 1000)
+    summary("exec -> READY=1, cold (starts tmux)", cold, "ms", 1000)
     summary("SIGTERM -> exit, 1,000 idle tasks", stops, "ms", 1000)
     summary("VmRSS after READY=1", rss, "MiB", 1 / 1024)
     summary("VmHWM (peak) after READY=1", hwm, "MiB", 1 / 1024)

@@ -1,0 +1,24 @@
+// The benchmark harness: `make bench` runs it on the release build.
+//   tether-bench [cache|json|polling|memory|all] [--sessions N] [--seconds S] [--cycles N]
+// Each section prints a Markdown table; docs/BENCHMARKS.md quotes one run.
+import Foundation
+
+let arguments = CommandLine.arguments.dropFirst()
+func option(_ name: String, _ fallback: Int) -> Int {
+    guard let index = arguments.firstIndex(of: name), arguments.index(after: index) < arguments.endIndex else { return fallback }
+    return Int(arguments[arguments.index(after: index)]) ?? fallback
+}
+let which = arguments.first { !$0.hasPrefix("--") && Int($0) == nil } ?? "all"
+let sessions = option("--sessions", 200)
+let seconds = option("--seconds", 60)
+let cycles = option("--cycles", 20_000)
+
+func emit(_ lines: [String]) {
+    // Written at once, so each table shows up before the next (long) section starts.
+    FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n\n").utf8))
+}
+
+if which == "cache" || which == "all" { emit(CacheBenchmark.run()) }
+if which == "json" || which == "all" { emit(JSONBenchmark.run()) }
+if which == "polling" || which == "all" { emit(try await PollingBenchmark.run(sessions: sessions, seconds: seconds)) }
+if which == "memory" || which == "all" { emit(try await MemoryBenchmark.run(cycles: cycles)) }
