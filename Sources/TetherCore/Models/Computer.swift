@@ -72,7 +72,8 @@ public struct SystemStats: Sendable, Equatable {
 }
 
 extension Double {
-    func rounded(toPlaces places: Int) -> Double {
+    /// Rounded to `places` decimal places, for figures people read.
+    public func rounded(toPlaces places: Int) -> Double {
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
         return (self * scale).rounded() / scale

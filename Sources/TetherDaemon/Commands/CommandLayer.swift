@@ -4,14 +4,14 @@ import TetherTerminal
 /// The daemon's commands, implemented once: the API and the Redis adapter translate their requests
 /// into these calls and these results into their wire formats (the JSON helpers below give the
 /// PROTOCOL.md shapes, splicing each session's cached summary bytes).
-public struct CommandLayer: Sendable {
+public struct CommandLayer: SessionCommands {
     let manager: SessionManager
     let settings: LiveConfiguration
     let stats: SystemStatsReader
     let hostName: String
 
     /// `new_session`: an agent CLI started in a shell when `agent` is given, else a plain shell.
-    public func newSession(_ request: SessionManager.CreateRequest) async throws -> Session {
+    public func newSession(_ request: NewSessionRequest) async throws -> Session {
         try await manager.create(request)
     }
 
@@ -34,6 +34,18 @@ public struct CommandLayer: Sendable {
     /// `list_sessions`: the live sessions of this computer, newest activity first.
     public func listSessions() async -> [Session] {
         await manager.liveSessions()
+    }
+
+    public func endedSessions(statuses: Set<SessionStatus>, limit: Int) async throws -> [Session] {
+        try await manager.endedSessions(statuses: statuses, limit: limit)
+    }
+
+    public func session(_ id: String) async throws -> Session {
+        try await manager.session(id)
+    }
+
+    public func screen(sessionID: String, historyLines: Int) async throws -> String {
+        try await manager.screen(sessionID, historyLines: max(0, historyLines))
     }
 
     /// `list_projects`: the trusted dirs.

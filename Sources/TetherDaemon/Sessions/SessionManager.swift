@@ -18,27 +18,8 @@ public actor SessionManager {
     /// and directory changes are written at once.
     public static let activityPersistInterval: Int64 = 5_000_000
 
-    /// What a new session needs; every field may be absent.
-    public struct CreateRequest: Sendable {
-        public var workingDirectory: String?
-        public var agent: String?
-        public var thinkingMode: String?
-        public var title: String?
-        public var message: String?
-        public var origin: String
-        public var initiatorSessionID: String?
-
-        public init(workingDirectory: String? = nil, agent: String? = nil, thinkingMode: String? = nil, title: String? = nil,
-                    message: String? = nil, origin: String = "rest", initiatorSessionID: String? = nil) {
-            self.workingDirectory = workingDirectory
-            self.agent = agent
-            self.thinkingMode = thinkingMode
-            self.title = title
-            self.message = message
-            self.origin = origin
-            self.initiatorSessionID = initiatorSessionID
-        }
-    }
+    /// What a new session needs (kept under this name for the daemon's callers).
+    public typealias CreateRequest = NewSessionRequest
 
     /// What reconciliation found at start.
     public struct Reconciliation: Sendable, Equatable {
@@ -143,6 +124,11 @@ public actor SessionManager {
     /// Live sessions on this computer, newest activity first.
     public func liveSessions() -> [Session] {
         cache.sessions(computer: computer)
+    }
+
+    /// Ended sessions of this computer, from the store.
+    public func endedSessions(statuses: Set<SessionStatus>, limit: Int) async throws -> [Session] {
+        try await store.sessions(statuses: statuses.filter { !$0.isLive }, computer: computer, limit: limit).map { Session($0) }
     }
 
     /// A session of this computer, live or ended; throws not-found naming the id.
@@ -294,6 +280,12 @@ public actor SessionManager {
     }
 
     // MARK: Output
+
+    /// The screen of a live session, with `historyLines` of scrollback.
+    public func screen(_ id: String, historyLines: Int) async throws -> String {
+        let session = try await liveSession(id)
+        return try await bridge.capture(session.record.tmuxSessionName, historyLines: min(historyLines, settings.current.limits.captureHistoryLines))
+    }
 
     /// The session's transcript: the agent's own transcript file when it has one, else the screen
     /// with its history (the final screen for an ended session); the last `tailChars` characters

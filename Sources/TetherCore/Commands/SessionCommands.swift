@@ -1,0 +1,47 @@
+/// What a new session needs; every field may be absent.
+public struct NewSessionRequest: Sendable {
+    public var workingDirectory: String?
+    /// An agent named in `agents.*`: its command is started in the session's shell.
+    public var agent: String?
+    public var thinkingMode: String?
+    public var title: String?
+    /// The agent's first prompt, or (without an agent) a first line typed into the shell.
+    public var message: String?
+    /// Where the request came from: `rest`, `redis`, `terminal`, ...
+    public var origin: String
+    public var initiatorSessionID: String?
+
+    public init(workingDirectory: String? = nil, agent: String? = nil, thinkingMode: String? = nil, title: String? = nil,
+                message: String? = nil, origin: String = "rest", initiatorSessionID: String? = nil) {
+        self.workingDirectory = workingDirectory
+        self.agent = agent
+        self.thinkingMode = thinkingMode
+        self.title = title
+        self.message = message
+        self.origin = origin
+        self.initiatorSessionID = initiatorSessionID
+    }
+}
+
+/// The daemon's commands, as the API and (later) the Redis adapter call them. Implemented once, by
+/// the daemon's command layer; errors are ``TetherError``s (`.notFound` for an unknown session,
+/// `.invalidRequest` for a request that cannot be honoured, with a message saying why).
+public protocol SessionCommands: Sendable {
+    func newSession(_ request: NewSessionRequest) async throws -> Session
+    func sendMessage(sessionID: String, text: String, adapter: String) async throws
+    func sendKeys(sessionID: String, key: String, count: Int) async throws
+    /// Live sessions of this computer, newest activity first.
+    func listSessions() async -> [Session]
+    /// Ended sessions of this computer with one of `statuses`, newest activity first, at most `limit`.
+    func endedSessions(statuses: Set<SessionStatus>, limit: Int) async throws -> [Session]
+    /// A session of this computer, live or ended.
+    func session(_ id: String) async throws -> Session
+    func listProjects() -> [Project]
+    func computerInfo() async -> (info: ComputerInfo, stats: SystemStats)
+    @discardableResult
+    func endSession(sessionID: String) async throws -> Session
+    /// The transcript, last `tailChars` characters (0: all).
+    func sessionOutput(sessionID: String, tailChars: Int) async throws -> (session: Session, messages: String)
+    /// The current screen of a live session (with `historyLines` of scrollback).
+    func screen(sessionID: String, historyLines: Int) async throws -> String
+}
