@@ -79,6 +79,7 @@ public final class OutputPoller: Sendable {
     private let state = Mutex(State())
     private let polls = Atomic<Int>(0)
     private let batches = Atomic<Int>(0)
+    private let batchObserver = Mutex<(@Sendable (Duration) -> Void)?>(nil)
 
     /// `observe` is called from the scheduler (or, for an exit, from a task of its own), in order per session.
     public init(bridge: TerminalBridge, registry: TaskRegistry, time: TimeSource,
@@ -99,6 +100,11 @@ public final class OutputPoller: Sendable {
     public var pollCount: Int { polls.load(ordering: .relaxed) }
     /// Batches sent since start (each one round trip to tmux).
     public var batchCount: Int { batches.load(ordering: .relaxed) }
+
+    /// Called with the duration of every poll batch (for the metrics).
+    public func observeBatches(_ observer: @escaping @Sendable (Duration) -> Void) {
+        batchObserver.withLock { $0 = observer }
+    }
 
     public func isPolling(_ sessionID: String) -> Bool { state.withLock { $0.entries[sessionID] != nil } }
 
@@ -184,6 +190,7 @@ public final class OutputPoller: Sendable {
         batches.add(1, ordering: .relaxed)
         polls.add(due.count, ordering: .relaxed)
         let results: [Result<PaneSnapshot?, TetherError>]
+        let started = time.now
         do {
             results = try await bridge.poll(due.map(\.name))
         } catch {
@@ -191,6 +198,7 @@ public final class OutputPoller: Sendable {
             results = Array(repeating: .failure(failure), count: due.count)
         }
         let now = time.now
+        batchObserver.withLock { $0 }?(now - started)
         var observations: [(String, Observation)] = []
         var notes: [(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata)] = []
         var finishing: [(id: String, name: String, snapshot: PaneSnapshot?, previousScreen: String?)] = []

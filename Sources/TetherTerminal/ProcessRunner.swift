@@ -32,6 +32,11 @@ public enum ProcessRunner {
     /// steady-state spawns with it).
     public static var spawnCount: Int { Spawn.spawned.load(ordering: .relaxed) }
 
+    private static let timeouts = Atomic<Int>(0)
+    /// Subprocesses and control-client commands that ran past their deadline, since the process began.
+    public static var timeoutCount: Int { timeouts.load(ordering: .relaxed) }
+    static func countTimeout() { timeouts.add(1, ordering: .relaxed) }
+
     public static func run(
         _ executable: String,
         _ arguments: [String],
@@ -156,6 +161,7 @@ public enum ProcessRunner {
             let reaped = Spawn.reap(pid, within: reapTimeout) != nil
             let waited = started.duration(to: .now)
             if interrupted == "cancelled" { return .failure(CancellationError()) }
+            ProcessRunner.countTimeout()
             var message = "\(commandLine) (pid \(pid)) did not finish within \(timeout) (waited \(waited.milliseconds) ms); its process group was killed"
             if !reaped { message += ", but it could not be reaped within \(reapTimeout)" }
             if let reason = interrupted, reason != "timeout" { message += " (\(reason))" }

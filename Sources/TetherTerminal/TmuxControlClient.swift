@@ -201,6 +201,7 @@ final class TmuxControlClient: Sendable {
             if let overdue = waitForOutput() {
                 let message = "\(overdue.description) (tmux control client pid \(pid)) got no answer within \(overdue.timeout.milliseconds) ms; the client was killed and will be restarted"
                 overdue.finish(.failure(TetherError(.timeout, message)))
+                ProcessRunner.countTimeout()
                 markDead("it missed a deadline")
                 terminate()
                 continue
