@@ -11,12 +11,17 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tetherd", targets: ["tetherd"]),
+        .executable(name: "tether", targets: ["tether"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C shims: a module map and a header each.
@@ -46,13 +51,35 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "TetherAPI",
+            dependencies: [
+                "TetherCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // What the CLI (and the tests) speak to the daemon with: HTTP and WebSocket over the unix socket.
+        // It links neither the daemon nor NIO.
+        .target(
+            name: "TetherClient",
+            swiftSettings: strict
+        ),
+        .target(
             name: "TetherDaemon",
             dependencies: [
                 "TetherCore",
                 "TetherSystemd",
                 "TetherStore",
                 "TetherTerminal",
+                "TetherAPI",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -62,6 +89,14 @@ let package = Package(
             name: "tetherd",
             dependencies: [
                 "TetherDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "tether",
+            dependencies: [
+                "TetherClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -98,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "TetherIntegrationTests",
             dependencies: [
-                "TetherCore", "TetherStore", "TetherTerminal", "TetherDaemon", "CHiredis",
+                "TetherCore", "TetherStore", "TetherTerminal", "TetherDaemon", "TetherClient", "CHiredis",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

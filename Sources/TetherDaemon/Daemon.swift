@@ -1,7 +1,10 @@
 import Foundation
 import Logging
+import Synchronization
+import TetherAPI
 import TetherCore
 import TetherSystemd
+import TetherTerminal
 import UnixSignals
 
 /// The daemon's entry points, shared by `tetherd` and the test fixture.
@@ -51,12 +54,21 @@ public enum Daemon {
             notifier.notify([ServiceNotification.status("failed: \(error)")])
             exit(1)
         }
+        let board = HealthBoard(time: time)
+        let api = APIServer(
+            socketPath: configuration.api.socket, socketMode: configuration.api.socketMode, websocketQueue: configuration.api.websocketQueue,
+            environment: apiEnvironment(runtime: runtime, registry: registry, settings: settings, board: board, origin: origin, time: time),
+            version: version, time: time, logger: logger
+        )
+        runtime.manager.poller.observeBatches { [metrics = api.metrics] in metrics.recordPoll(duration: $0) }
         let components: [any Component] = [
             PoolLagMonitor(time: time),
             SessionsComponent(runtime: runtime, registry: registry, time: time),
+            api,
         ] + extraComponents(registry, time, runtime)
         let cache = runtime.cache
         let supervisor = Supervisor(
+            board: board,
             settings: settings, origin: origin, loader: loader, components: components,
             sessionCount: { cache.sessions(computer: configuration.computer.name).count },
             registry: registry, notifier: notifier, logLevel: levelControl, logger: logger, time: time
@@ -84,6 +96,62 @@ public enum Daemon {
             }
         }
         exit(1)
+    }
+
+    /// What the API serves from: the command layer, the cache, and read-only views for `/status` and `/metrics`.
+    static func apiEnvironment(runtime: SessionRuntime, registry: TaskRegistry, settings: LiveConfiguration, board: HealthBoard,
+                               origin: ConfigurationLoader.Origin, time: TimeSource) -> APIEnvironment {
+        let computer = settings.current.computer.name
+        let started = time.now
+        let cache = runtime.cache
+        let bus = runtime.bus
+        let bridge = runtime.bridge
+        return APIEnvironment(
+            commands: runtime.commands, cache: cache, bus: bus, registry: registry, computer: computer,
+            tmuxBinary: { settings.current.computer.tmuxBinary },
+            agents: { settings.current.agents.mapValues(\.command) },
+            status: {
+                var json = JSONWriter()
+                json.beginObject()
+                json.member("status", "ok")
+                json.member("version", version)
+                json.member("uptime_seconds", (time.now - started).seconds.rounded(toPlaces: 1))
+                json.member("computer", computer)
+                json.member("configuration", "\(origin)")
+                json.member("sessions", cache.sessions(computer: computer).count)
+                json.member("tmux_control_client", bridge.usesControlClient)
+                json.key("components")
+                json.beginArray()
+                for report in board.reports().sorted(by: { $0.name < $1.name }) {
+                    json.beginObject()
+                    json.member("name", report.name)
+                    json.member("state", report.isStale ? "stalled" : "\(report.phase)")
+                    json.member("since_last_beat_seconds", report.sinceLastBeat.seconds.rounded(toPlaces: 1))
+                    json.endObject()
+                }
+                json.endArray()
+                json.endObject()
+                return json.bytes
+            },
+            sample: {
+                var sample = DaemonSample()
+                sample.tasksByName = registry.liveCountsByName
+                sample.tasksSpawned = Int(registry.spawnedCount)
+                let stats = cache.statistics
+                sample.cacheHits = stats.hits
+                sample.cacheMisses = stats.misses
+                sample.subprocessTimeouts = ProcessRunner.timeoutCount
+                sample.controlClientRestarts = bridge.controlClientRestarts
+                for status in SessionStatus.allCases where status.isLive {
+                    sample.sessionsByStatus[status] = cache.sessions(statuses: [status]).count
+                }
+                let events = bus.statistics
+                sample.eventHandlerTimeouts = events.slowHandlers
+                sample.eventsDropped = events.dropped
+                sample.residentBytes = APIMetrics.residentBytes()
+                return sample
+            }
+        )
     }
 
     /// Validates the configuration and prints it with secrets redacted; the exit status of `check-config`.

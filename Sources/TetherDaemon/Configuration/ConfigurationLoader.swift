@@ -137,6 +137,7 @@ public struct ConfigurationLoader: Sendable {
                 guard let mode = UInt16($0, radix: 8), mode <= 0o777, mode & 0o600 == 0o600 else { return nil }
                 return mode
             }
+            try r.read("websocket_queue", into: &config.api.websocketQueue, in: TetherConfiguration.Bounds.websocketQueue)
         }
         try root.section("polling") { r in
             let bounds = TetherConfiguration.Bounds.pollingInterval

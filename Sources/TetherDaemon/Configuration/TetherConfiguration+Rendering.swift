@@ -30,6 +30,7 @@ extension TetherConfiguration {
             ("redis.password_file", redis.passwordFile),
             ("api.socket", api.socket),
             ("api.socket_mode", "0" + String(api.socketMode, radix: 8)),
+            ("api.websocket_queue", String(api.websocketQueue)),
             ("polling.interval", seconds(polling.interval)),
             ("polling.min_interval", seconds(polling.minInterval)),
             ("polling.max_interval", seconds(polling.maxInterval)),

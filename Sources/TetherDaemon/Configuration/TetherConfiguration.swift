@@ -52,6 +52,8 @@ public struct TetherConfiguration: Sendable, Equatable {
     public struct API: Sendable, Equatable {
         public var socket: String
         public var socketMode: UInt16 = 0o600
+        /// Messages queued per WebSocket client before it counts as too slow and is dropped.
+        public var websocketQueue = 1024
     }
 
     /// Seconds. The output poller runs at `interval`, speeds up to `minInterval` while a screen
@@ -116,5 +118,6 @@ extension TetherConfiguration {
         public static let boundedState = 10...10_000_000
         public static let maxSessions = 1...100_000
         public static let captureHistoryLines = 0...100_000
+        public static let websocketQueue = 16...1_000_000
     }
 }

@@ -33,6 +33,7 @@ public actor Supervisor {
     private let startedAt: Duration
 
     public init(
+        board: HealthBoard? = nil,
         settings: LiveConfiguration,
         origin: ConfigurationLoader.Origin,
         loader: ConfigurationLoader,
@@ -50,7 +51,7 @@ public actor Supervisor {
         self.loader = loader
         self.components = components
         self.registry = registry
-        self.board = HealthBoard(time: time)
+        self.board = board ?? HealthBoard(time: time)
         self.notifier = notifier
         self.logLevel = logLevel
         self.logger = logger

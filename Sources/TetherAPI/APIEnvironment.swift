@@ -1,0 +1,34 @@
+import TetherCore
+
+/// What the API serves from, wired by the daemon: the command layer, the cache and read-only views
+/// of the daemon's state. The API links nothing else of the daemon.
+public struct APIEnvironment: Sendable {
+    public var commands: any SessionCommands
+    public var cache: SessionCache
+    public var bus: EventBus
+    public var registry: TaskRegistry
+    /// This computer's name, as sessions and peers carry it.
+    public var computer: String
+    /// `computer.tmux_binary`, reported by `GET /computers`.
+    public var tmuxBinary: @Sendable () -> String
+    /// The configured agents: name to command.
+    public var agents: @Sendable () -> [String: String]
+    /// `GET /status` as JSON.
+    public var status: @Sendable () -> [UInt8]
+    /// The numbers behind `GET /metrics`.
+    public var sample: @Sendable () -> DaemonSample
+
+    public init(commands: any SessionCommands, cache: SessionCache, bus: EventBus, registry: TaskRegistry, computer: String,
+                tmuxBinary: @escaping @Sendable () -> String, agents: @escaping @Sendable () -> [String: String],
+                status: @escaping @Sendable () -> [UInt8], sample: @escaping @Sendable () -> DaemonSample) {
+        self.commands = commands
+        self.cache = cache
+        self.bus = bus
+        self.registry = registry
+        self.computer = computer
+        self.tmuxBinary = tmuxBinary
+        self.agents = agents
+        self.status = status
+        self.sample = sample
+    }
+}

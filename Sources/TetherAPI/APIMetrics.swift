@@ -1,0 +1,99 @@
+import Foundation
+import Prometheus
+import Synchronization
+import TetherCore
+
+/// The numbers `/metrics` reports, read from the daemon's parts at scrape time.
+public struct DaemonSample: Sendable {
+    public var tasksByName: [String: Int] = [:]
+    public var tasksSpawned: Int = 0
+    public var cacheHits: Int = 0
+    public var cacheMisses: Int = 0
+    public var subprocessTimeouts: Int = 0
+    public var controlClientRestarts: Int = 0
+    public var sessionsByStatus: [SessionStatus: Int] = [:]
+    public var eventHandlerTimeouts: Int = 0
+    public var eventsDropped: Int = 0
+    /// Always 0 until the Redis adapter exists.
+    public var redisReconnects: Int = 0
+    public var residentBytes: Int = 0
+
+    public init() {}
+}
+
+/// `GET /metrics` in Prometheus text: counters and gauges brought up to date from a ``DaemonSample``
+/// at each scrape, and the poll-duration histogram recorded as polls happen. Nothing secret is a
+/// metric or a label.
+public final class APIMetrics: Sendable {
+    /// Poll batch durations, in seconds.
+    static let pollBuckets: [Duration] = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                                          .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)]
+
+    public let registry = PrometheusCollectorRegistry()
+    private let pollDuration: DurationHistogram
+    private let sample: @Sendable () -> DaemonSample
+    private let hub: WebSocketHub
+    private let counted = Mutex<[String: Int]>([:])
+    private let taskGauges = Mutex<[String: Gauge]>([:])
+
+    init(hub: WebSocketHub, sample: @escaping @Sendable () -> DaemonSample) {
+        self.hub = hub
+        self.sample = sample
+        pollDuration = registry.makeDurationHistogram(
+            descriptor: Self.name("poll_batch_duration", "seconds", "Time to poll one batch of due sessions through tmux"), buckets: Self.pollBuckets)
+    }
+
+    /// Records one poll batch (called by the poller).
+    public func recordPoll(duration: Duration) { pollDuration.record(duration) }
+
+    /// The exposition text, after bringing every counter and gauge up to date.
+    func render() -> [UInt8] {
+        let now = sample()
+        counter("tasks_spawned", "Tasks started by the task registry", now.tasksSpawned)
+        counter("cache_hits", "Session cache lookups that found a fresh entry", now.cacheHits)
+        counter("cache_misses", "Session cache lookups that found nothing fresh", now.cacheMisses)
+        counter("subprocess_timeouts", "tmux commands and subprocesses that ran past their deadline", now.subprocessTimeouts)
+        counter("tmux_control_client_restarts", "Times the tmux control-mode client was started again", now.controlClientRestarts)
+        counter("event_handler_timeouts", "Event handlers left behind at their deadline", now.eventHandlerTimeouts)
+        counter("events_dropped", "Events dropped from a full subscriber queue", now.eventsDropped)
+        counter("redis_reconnects", "Reconnections to Redis", now.redisReconnects)
+        counter("websocket_clients_dropped", "WebSocket clients dropped for falling behind", hub.droppedCount)
+        registry.makeGauge(descriptor: Self.name("resident_memory", "bytes", "Resident memory of the daemon (VmRSS)")).set(Double(now.residentBytes))
+        registry.makeGauge(descriptor: Self.name("websocket_clients", "", "WebSocket clients connected")).set(Double(hub.clientCount))
+        for status in SessionStatus.allCases {
+            registry.makeGauge(descriptor: Self.name("sessions", "", "Live sessions on this computer by status"), labels: [("status", status.rawValue)])
+                .set(Double(now.sessionsByStatus[status] ?? 0))
+        }
+        taskGauges.withLock { gauges in
+            for name in Set(gauges.keys).union(now.tasksByName.keys) {
+                let gauge = gauges[name] ?? registry.makeGauge(descriptor: Self.name("tasks_alive", "", "Registry tasks running, by name"), labels: [("name", name)])
+                gauges[name] = gauge
+                gauge.set(Double(now.tasksByName[name] ?? 0))
+            }
+        }
+        return registry.emitToBuffer()
+    }
+
+    /// Advances a counter to `total` (the sources keep totals; Prometheus counters only go up).
+    private func counter(_ name: String, _ help: String, _ total: Int) {
+        let delta = counted.withLock { counted -> Int in
+            defer { counted[name] = max(counted[name] ?? 0, total) }
+            return total - (counted[name] ?? 0)
+        }
+        let counter = registry.makeCounter(descriptor: Self.name(name, "total", help))
+        if delta > 0 { counter.increment(by: Int64(delta)) }
+    }
+
+    private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "tether", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    /// VmRSS of this process, in bytes.
+    public static func residentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return (Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0) * 1024
+        }
+        return 0
+    }
+}

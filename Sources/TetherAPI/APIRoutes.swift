@@ -1,0 +1,325 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import TetherCore
+
+/// The REST endpoints (PROTOCOL.md §5, with Tether's additions), each answering in the shapes the
+/// Python daemon's clients read; failures are mapped to HTTP in ``APIResponse``.
+struct APIRoutes: Sendable {
+    typealias Context = BasicWebSocketRequestContext
+
+    let environment: APIEnvironment
+    let metrics: APIMetrics
+    let files: BlockingWorker
+
+    /// Every path and its methods, so an unknown method on a known path is 405, not 404.
+    static let paths: [(pattern: [String], methods: [HTTPRequest.Method])] = [
+        (["health"], [.get]), (["status"], [.get]), (["metrics"], [.get]),
+        (["sessions"], [.get, .post]), (["sessions", "*"], [.get, .delete]),
+        (["sessions", "*", "message"], [.post]), (["sessions", "*", "keys"], [.post]), (["sessions", "*", "transcript"], [.get]),
+        (["computers"], [.get]), (["projects"], [.get]), (["projects-with-todos"], [.get]), (["todos"], [.get]),
+        (["agents", "availability"], [.get]), (["ws"], [.get]),
+    ]
+
+    /// The most ended sessions one listing returns (newest first).
+    static let endedListLimit = 1000
+
+    func register(on router: Router<Context>) {
+        router.get("health") { _, _ in APIResponse.json(Array(#"{"status":"ok"}"#.utf8)) }
+        router.get("status") { _, _ in APIResponse.json(environment.status()) }
+        router.get("metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+        }
+        router.get("sessions") { request, _ in await listSessions(request) }
+        router.post("sessions") { request, _ in await createSession(request) }
+        router.get("sessions/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            do {
+                return APIResponse.json(try await environment.commands.session(id).summaryJSON)
+            } catch {
+                return APIResponse.error(error, action: "get session")
+            }
+        }
+        router.delete("sessions/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            do {
+                let ended = try await environment.commands.endSession(sessionID: id)
+                return APIResponse.json { json in
+                    json.beginObject()
+                    json.member("status", "success")
+                    json.member("message", "Session \(id) ended")
+                    json.key("session")
+                    json.raw(ended.summaryJSON)
+                    json.endObject()
+                }
+            } catch {
+                return APIResponse.error(error, action: "end session")
+            }
+        }
+        router.post("sessions/:id/message") { request, context in await sendMessage(request, id: context.parameters.get("id") ?? "") }
+        router.post("sessions/:id/keys") { request, context in await sendKeys(request, id: context.parameters.get("id") ?? "") }
+        router.get("sessions/:id/transcript") { request, context in await transcript(request, id: context.parameters.get("id") ?? "") }
+        router.get("computers") { _, _ in await computers() }
+        router.get("projects") { request, _ in projects(computer: request.query("computer"), withTodos: false) }
+        router.get("projects-with-todos") { _, _ in await projectsWithTodos() }
+        router.get("todos") { request, _ in await todos(project: request.query("project")) }
+        router.get("agents/availability") { _, _ in await availability() }
+    }
+
+    // MARK: Sessions
+
+    private func listSessions(_ request: Request) async -> Response {
+        var statuses: Set<SessionStatus>?
+        if let text = request.query("status"), !text.isEmpty {
+            var parsed: Set<SessionStatus> = []
+            for name in text.split(separator: ",") {
+                guard let status = SessionStatus(rawValue: String(name)) else {
+                    return FieldProblem.response([FieldProblem(
+                        type: "literal_error", location: ["query", "status"],
+                        message: "Input should be " + SessionStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "), input: String(name))])
+                }
+                parsed.insert(status)
+            }
+            statuses = parsed
+        }
+        let computer = request.query("computer").flatMap { $0.isEmpty || $0 == "local" ? (($0 == "local") ? environment.computer : nil) : $0 }
+        var sessions: [Session] = []
+        if computer == nil || computer == environment.computer {
+            // Live ones from the cache; ended ones, only when asked for, from the store.
+            let live = await environment.commands.listSessions()
+            sessions = live.filter { statuses?.contains($0.status) ?? true }
+            if let ended = statuses?.intersection([.exited, .closed]), !ended.isEmpty {
+                do {
+                    sessions += try await environment.commands.endedSessions(statuses: ended, limit: Self.endedListLimit)
+                } catch {
+                    return APIResponse.error(error, action: "list sessions")
+                }
+            }
+        }
+        if computer != environment.computer {
+            let wanted = statuses ?? Set(SessionStatus.allCases.filter(\.isLive))
+            let remote = computer.map { environment.cache.sessions(computer: $0, statuses: wanted) }
+                ?? environment.cache.sessions(statuses: wanted).filter { $0.computer != environment.computer }
+            sessions += remote
+        }
+        return APIResponse.json(WebSocketHub.array(sessions))
+    }
+
+    private func createSession(_ request: Request) async -> Response {
+        var body: JSONBody
+        switch await JSONBody.read(request) {
+        case .success(let parsed): body = parsed
+        case .failure(let error): return error.response
+        }
+        let agents = environment.agents()
+        let computer = body.string("computer", required: true, minLength: 2)
+        let projectDir = body.string("project_dir", required: true, minLength: 2)
+        let agent = body.literal("agent", agents.keys.sorted() + ["shell"], default: nil)
+        let mode = body.literal("thinking_mode", ["fast", "med", "slow", "deep"], default: "slow")
+        let title = body.string("title")
+        let message = body.string("message")
+        let command = body.string("command")
+        let shell = body.bool("shell")
+        guard body.problems.isEmpty else { return FieldProblem.response(body.problems) }
+        if let computer, computer != environment.computer, computer != "local" {
+            if environment.cache.computers().contains(where: { $0.name == computer }) {
+                return APIResponse.failure("Computer \(computer) is a peer; creating sessions on peers needs Redis, which this daemon does not use yet", status: .serviceUnavailable)
+            }
+            return APIResponse.failure("Computer \(computer) not found; this computer is \(environment.computer)", status: .notFound)
+        }
+        let startAgent = shell || agent == "shell" ? nil : agent
+        var request = NewSessionRequest(workingDirectory: projectDir, agent: startAgent, thinkingMode: mode, title: title,
+                                        message: message, origin: "rest")
+        if startAgent == nil, let command, !command.isEmpty {
+            // A command for a plain shell: typed as its first line, after any message.
+            request.message = [message, command].compactMap { $0 }.joined(separator: "\n")
+        }
+        do {
+            let session = try await environment.commands.newSession(request)
+            return APIResponse.json { json in
+                json.beginObject()
+                json.member("status", "success")
+                json.key("data")
+                json.beginObject()
+                json.member("session_id", session.id)
+                json.member("tmux_session_name", session.record.tmuxSessionName)
+                json.endObject()
+                json.member("session_id", session.id)
+                json.member("tmux_session_name", session.record.tmuxSessionName)
+                json.key("error")
+                json.null()
+                json.key("session")
+                json.raw(session.summaryJSON)
+                json.endObject()
+            }
+        } catch {
+            return APIResponse.error(error, action: "create session")
+        }
+    }
+
+    private func sendMessage(_ request: Request, id: String) async -> Response {
+        var body: JSONBody
+        switch await JSONBody.read(request) {
+        case .success(let parsed): body = parsed
+        case .failure(let error): return error.response
+        }
+        let text = body.string("message", required: true, minLength: 1)
+        guard body.problems.isEmpty, let text else { return FieldProblem.response(body.problems) }
+        do {
+            try await environment.commands.sendMessage(sessionID: id, text: text, adapter: "rest")
+            return APIResponse.json(Array(#"{"status":"success","result":{"status":"success"}}"#.utf8))
+        } catch {
+            return APIResponse.error(error, action: "send message")
+        }
+    }
+
+    private func sendKeys(_ request: Request, id: String) async -> Response {
+        var body: JSONBody
+        switch await JSONBody.read(request) {
+        case .success(let parsed): body = parsed
+        case .failure(let error): return error.response
+        }
+        let keys = body.strings("keys") ?? body.string("key").map { [$0] }
+        let count = body.int("count", default: 1, range: 1...1000)
+        if keys == nil, body.problems.isEmpty { body.problems.append(.missing(["body", "keys"])) }
+        guard body.problems.isEmpty, let keys, !keys.isEmpty else { return FieldProblem.response(body.problems.isEmpty ? [.missing(["body", "keys"])] : body.problems) }
+        do {
+            for key in keys { try await environment.commands.sendKeys(sessionID: id, key: key, count: count) }
+            return APIResponse.json(Array(#"{"status":"success"}"#.utf8))
+        } catch {
+            return APIResponse.error(error, action: "send keys")
+        }
+    }
+
+    private func transcript(_ request: Request, id: String) async -> Response {
+        var tailChars = 5000
+        if let text = request.query("tail_chars") {
+            guard let number = Int(text), number >= 0 else {
+                return FieldProblem.response([FieldProblem(type: "int_parsing", location: ["query", "tail_chars"],
+                                                           message: "Input should be a valid integer, 0 or more", input: text)])
+            }
+            tailChars = number
+        }
+        do {
+            let (session, messages) = try await environment.commands.sessionOutput(sessionID: id, tailChars: tailChars)
+            return APIResponse.json { json in
+                json.beginObject()
+                json.member("status", "success")
+                json.key("data")
+                json.beginObject()
+                json.member("status", "success")
+                json.member("session_id", session.id)
+                json.member("project_dir", session.record.workingDirectory)
+                json.member("messages", messages)
+                json.member("created_at", session.record.createdAt.iso8601)
+                json.member("last_activity", session.record.lastActivity.iso8601)
+                json.endObject()
+                // What the Python client reads (PROTOCOL.md §9.15), beside what the Python server sent.
+                json.member("transcript", messages)
+                json.endObject()
+            }
+        } catch {
+            return APIResponse.error(error, action: "get transcript")
+        }
+    }
+
+    // MARK: Computers, projects, agents
+
+    private func computers() async -> Response {
+        let (info, _) = await environment.commands.computerInfo()
+        let remote = environment.cache.computers().filter { !$0.isLocal && $0.name != info.name }
+        return APIResponse.json { json in
+            json.beginArray()
+            for computer in [info] + remote {
+                json.beginObject()
+                json.member("name", computer.name)
+                json.member("status", "online")
+                json.member("user", computer.user)
+                json.member("host", computer.host)
+                json.member("role", computer.role)
+                json.member("is_local", computer.name == environment.computer)
+                if computer.name == environment.computer { json.member("tmux_binary", environment.tmuxBinary()) }
+                json.endObject()
+            }
+            json.endArray()
+        }
+    }
+
+    private func projects(computer: String?, withTodos: Bool) -> Response {
+        let local = environment.commands.listProjects()
+        var all: [(String, Project)] = []
+        if computer == nil || computer == environment.computer || computer == "local" { all += local.map { (environment.computer, $0) } }
+        for peer in environment.cache.computers() where !peer.isLocal && peer.name != environment.computer && (computer == nil || computer == peer.name) {
+            all += environment.cache.projects(computer: peer.name).map { (peer.name, $0) }
+        }
+        return APIResponse.json { json in
+            json.beginArray()
+            for (name, project) in all {
+                json.beginObject()
+                json.member("computer", name)
+                json.member("name", project.name)
+                json.member("path", project.path)
+                json.member("description", project.description)
+                json.endObject()
+            }
+            json.endArray()
+        }
+    }
+
+    private func projectsWithTodos() async -> Response {
+        let local = environment.commands.listProjects()
+        let todos = (try? await files.run { local.map { Todo.read(project: $0.path) } }) ?? local.map { _ in [] }
+        return APIResponse.json { json in
+            json.beginArray()
+            for (project, items) in zip(local, todos) {
+                json.beginObject()
+                json.member("computer", environment.computer)
+                json.member("name", project.name)
+                json.member("path", project.path)
+                json.member("description", project.description)
+                json.key("todos")
+                Todo.write(items, into: &json)
+                json.endObject()
+            }
+            json.endArray()
+        }
+    }
+
+    /// Todos of one trusted dir; any other path is refused, so no file outside them can be read.
+    private func todos(project: String?) async -> Response {
+        guard let project, !project.isEmpty else { return APIResponse.json(Array("[]".utf8)) }
+        guard environment.commands.listProjects().contains(where: { $0.path == project }) else {
+            return APIResponse.failure("Project \(project) is not one of this computer's trusted dirs", status: .notFound)
+        }
+        let items = (try? await files.run { Todo.read(project: project) }) ?? []
+        return APIResponse.json { Todo.write(items, into: &$0) }
+    }
+
+    /// Each configured agent, available when its command is found on PATH.
+    private func availability() async -> Response {
+        let agents = environment.agents()
+        let found = (try? await files.run { agents.mapValues { Self.onPath($0) } }) ?? [:]
+        return APIResponse.json { json in
+            json.beginObject()
+            for name in agents.keys.sorted() {
+                json.key(name)
+                json.beginObject()
+                json.member("agent", name)
+                json.member("available", found[name] ?? false)
+                json.key("unavailable_until")
+                json.null()
+                json.member("reason", found[name] == true ? nil : "command \(agents[name]!.split(separator: " ").first.map(String.init) ?? "") not found on PATH")
+                json.endObject()
+            }
+            json.endObject()
+        }
+    }
+
+    private static func onPath(_ command: String) -> Bool {
+        guard let program = command.split(separator: " ").first.map(String.init) else { return false }
+        if program.contains("/") { return FileManager.default.isExecutableFile(atPath: program) }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(program)") }
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TetherCore
+
+/// The local API: REST and WebSocket over HTTP/1.1 on a unix socket, run as a component.
+///
+/// Start: a stale socket left by a crash is replaced, another daemon's live socket or a path that
+/// is not a socket is an error; the server binds, the socket gets `api.socket_mode`, and only then
+/// does the component report started. Stop: the server stops accepting, finishes the requests in
+/// flight (a registry task that the drain lets complete within `timeouts.shutdown`), closes the
+/// WebSockets and removes the socket.
+public struct APIServer: Component {
+    public let name = "api"
+    public let heartbeatInterval: Duration = .seconds(5)
+    /// The largest WebSocket message a client may send.
+    public static let maximumClientMessage = 1 << 20
+    /// WebSocket pings keep idle connections (and their peers) honest.
+    public static let pingInterval: Duration = .seconds(20)
+
+    let socketPath: String
+    let socketMode: UInt16
+    let environment: APIEnvironment
+    let version: String
+    let time: TimeSource
+    let logger: Logger
+    public let hub: WebSocketHub
+    public let metrics: APIMetrics
+
+    public init(socketPath: String, socketMode: UInt16, websocketQueue: Int = 1024, environment: APIEnvironment, version: String,
+                time: TimeSource, logger: Logger) {
+        self.socketPath = socketPath
+        self.socketMode = socketMode
+        self.environment = environment
+        self.version = version
+        self.time = time
+        self.logger = logger
+        self.hub = WebSocketHub(commands: environment.commands, cache: environment.cache, computer: environment.computer,
+                                queueCapacity: websocketQueue, logger: logger)
+        self.metrics = APIMetrics(hub: hub, sample: environment.sample)
+    }
+
+    public func run(context: ComponentContext) async throws {
+        try Self.prepareSocket(at: socketPath, logger: context.logger)
+        let files = BlockingWorker(name: "tether-api-files")
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        router.middlewares.add(JSONErrorMiddleware())
+        APIRoutes(environment: environment, metrics: metrics, files: files).register(on: router)
+        let hub = self.hub
+        router.ws("ws") { inbound, outbound, _ in
+            await Self.serve(inbound: inbound, outbound: outbound, hub: hub)
+        }
+        let listening = AsyncEvent()
+        let app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(
+                ws: .init(maxFrameSize: Self.maximumClientMessage, autoPing: .enabled(timePeriod: Self.pingInterval)))),
+            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "tetherd/\(version)"),
+            onServerRunning: { _ in listening.fire() },
+            logger: logger
+        )
+        let group = ServiceGroup(services: [app], logger: logger)
+        let failure = Mutex<String?>(nil)
+        let socketPath = self.socketPath
+        let server = environment.registry.spawn(name: "api.server", onShutdown: .complete) {
+            do {
+                try await group.run()
+            } catch {
+                failure.withLock { $0 = "\(error)" }
+            }
+            unlink(socketPath)
+            listening.fire()
+        }
+        await listening.wait()
+        if let reason = failure.withLock({ $0 }) ?? (server.isFinished ? "the server stopped at once" : nil) {
+            await files.stop()
+            throw TetherError(.unavailable, "cannot serve the API on \(socketPath): \(reason)")
+        }
+        guard chmod(socketPath, mode_t(socketMode)) == 0 else {
+            await group.triggerGracefulShutdown()
+            await files.stop()
+            throw TetherError(.unavailable, "cannot set mode \(String(socketMode, radix: 8)) on \(socketPath): \(String(cString: strerror(errno)))")
+        }
+        let subscription = environment.bus.subscribe("api.websocket") { event in hub.publish(event) }
+        context.logger.info("API listening", metadata: ["api.socket": "\(socketPath)", "api.socket_mode": "0\(String(socketMode, radix: 8))"])
+        context.started()
+        while !Task.isCancelled {
+            context.beat()
+            do { try await time.sleep(for: heartbeatInterval) } catch { break }
+        }
+        // Stop accepting, let requests in flight finish (the server task is allowed to complete).
+        environment.bus.unsubscribe(subscription)
+        await group.triggerGracefulShutdown()
+        await files.stop()
+    }
+
+    /// One WebSocket connection: its queue drained into the socket while its messages are read.
+    private static func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, hub: WebSocketHub) async {
+        let (id, messages) = hub.connect()
+        defer { hub.disconnect(id) }
+        await withThrowingTaskGroup(of: Void.self) { group in
+            // registry-exempt: the connection's writer, a child of the server's connection task, ended with it.
+            group.addTask {  // registry-exempt: see above
+                for await text in messages { try await outbound.write(.text(text)) }
+            }
+            do {
+                for try await message in inbound.messages(maxSize: maximumClientMessage) {
+                    guard case .text(let text) = message else { continue }
+                    guard await hub.receive(text, from: id) else { break }
+                }
+            } catch {
+                // The client went away or sent something unreadable: the connection ends either way.
+            }
+            // Flush what is queued (an error message, say), then end.
+            hub.disconnect(id)
+            try? await group.waitForAll()
+        }
+    }
+
+    /// Makes the socket's directory (mode 0700) if needed, replaces a stale socket, refuses a live
+    /// one or a path that is not a socket.
+    static func prepareSocket(at path: String, logger: Logger) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw TetherError(.unavailable, "cannot create \(directory) for the API socket: \(error.localizedDescription); create it or set api.socket")
+            }
+        }
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw TetherError(.unavailable, "\(path) exists and is not a socket; remove it or set api.socket to another path")
+        }
+        if isServing(path) {
+            throw TetherError(.unavailable, "another process is serving \(path) (another tetherd?); stop it or set api.socket to another path")
+        }
+        unlink(path)
+        logger.notice("replaced a stale API socket left by an earlier run", metadata: ["api.socket": "\(path)"])
+    }
+
+    /// Whether something accepts connections on the unix socket at `path`.
+    private static func isServing(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in path.utf8.prefix(buffer.count - 1).enumerated() { buffer[index] = byte }
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        } == 0
+    }
+}
+
+/// Unknown paths are 404 `{"detail":"Not Found"}`, a known path with another method 405
+/// `{"detail":"Method Not Allowed"}`, any other HTTP error its status with a `detail`: FastAPI's shapes.
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            if error.status == .notFound {
+                let parts = request.uri.path.split(separator: "/").map(String.init)
+                let known = APIRoutes.paths.first { route in
+                    route.pattern.count == parts.count && zip(route.pattern, parts).allSatisfy { $0 == "*" || $0 == $1 }
+                }
+                if let known, !known.methods.contains(request.method) {
+                    return APIResponse.detail("Method Not Allowed", status: .methodNotAllowed)
+                }
+                return APIResponse.detail("Not Found", status: .notFound)
+            }
+            return APIResponse.detail(error.body ?? error.status.reasonPhrase, status: error.status)
+        }
+    }
+}
