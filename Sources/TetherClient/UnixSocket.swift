@@ -1,0 +1,110 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why the client could not talk to the daemon, in one sentence that says what to do.
+public struct ClientError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A connected unix stream socket with blocking I/O bounded by a timeout (a CLI process, not the daemon).
+final class UnixSocket {
+    private var fd: Int32
+    let path: String
+    let timeout: Duration
+
+    init(path: String, timeout: Duration) throws {
+        self.path = path
+        self.timeout = timeout
+        var info = stat()
+        if stat(path, &info) != 0 {
+            throw ClientError(errno == EACCES
+                ? "cannot reach \(path): permission denied; run as the daemon's user or ask for access to its socket"
+                : "tetherd is not running: there is no socket at \(path); start it (systemctl --user start tetherd, or make run) or pass --socket")
+        }
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw ClientError("\(path) is not a socket; pass the daemon's API socket with --socket")
+        }
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw ClientError("cannot make a socket: \(String(cString: strerror(errno)))") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            Glibc.close(fd)
+            throw ClientError("the socket path \(path) is too long for a unix socket")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in bytes.enumerated() { buffer[index] = byte }
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if result != 0 {
+            let code = errno
+            Glibc.close(fd)
+            switch code {
+            case EACCES: throw ClientError("cannot connect to \(path): permission denied; run as the daemon's user or ask for access to its socket")
+            case ECONNREFUSED: throw ClientError("tetherd is not running: \(path) is left over and nobody answers; start it (systemctl --user start tetherd, or make run)")
+            default: throw ClientError("cannot connect to \(path): \(String(cString: strerror(code)))")
+            }
+        }
+    }
+
+    deinit { if fd >= 0 { Glibc.close(fd) } }
+
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+
+    /// Sends `bytes`; stops early (returning false) when the daemon answers before taking them all,
+    /// as it does when it refuses a body that is too large.
+    @discardableResult
+    func write(_ bytes: [UInt8]) throws -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let ready = try wait(for: Int16(POLLOUT) | Int16(POLLIN))
+            guard ready != 0 else { throw ClientError("tetherd did not take the request within \(timeout); is it hung?") }
+            if ready & Int16(POLLIN) != 0 { return false }
+            let written = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
+            if written < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                if errno == EPIPE || errno == ECONNRESET { return false }
+                throw ClientError("the connection to tetherd broke while sending: \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+        return true
+    }
+
+    /// Some bytes, or an empty array at end of file; nil when nothing came within `timeout` (or `wait`).
+    func read(waiting: Duration? = nil) throws -> [UInt8]? {
+        guard try wait(for: Int16(POLLIN), timeout: waiting ?? timeout) != 0 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ClientError("the connection to tetherd broke while reading: \(String(cString: strerror(errno)))")
+            }
+            return Array(buffer[0..<count])
+        }
+    }
+
+    /// The events that became ready (0 when none did within the timeout).
+    private func wait(for events: Int16, timeout: Duration? = nil) throws -> Int16 {
+        let limit = timeout ?? self.timeout
+        let milliseconds = Int32(clamping: limit.components.seconds * 1000 + limit.components.attoseconds / 1_000_000_000_000_000)
+        var entry = pollfd(fd: fd, events: events, revents: 0)
+        while true {
+            let ready = poll(&entry, 1, milliseconds)
+            if ready < 0, errno == EINTR { continue }
+            if ready < 0 { throw ClientError("poll failed: \(String(cString: strerror(errno)))") }
+            // A hang-up counts as readable: the answer (or end of file) is there to read.
+            return ready == 0 ? 0 : (entry.revents & (Int16(POLLHUP) | Int16(POLLERR)) != 0 ? Int16(POLLIN) : entry.revents)
+        }
+    }
+}

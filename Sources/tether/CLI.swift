@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import TetherClient
+
+/// Shared plumbing of the subcommands: calls, errors, tables.
+enum CLI {
+    /// A failure printed as one line on stderr, exit status 1.
+    static func failure(_ message: String) -> ExitError {
+        ExitError(message: message)
+    }
+
+    /// Runs a request; a client error (no daemon, no permission) or an error answer becomes one clear line.
+    static func call(_ body: () throws -> HTTPResponse) throws -> HTTPResponse {
+        let response: HTTPResponse
+        do {
+            response = try body()
+        } catch let error as ClientError {
+            throw ExitError(message: error.description)
+        }
+        guard (200..<300).contains(response.status) else {
+            let object = (try? response.json()) as? [String: Any]
+            var message = (object?["message"] as? String) ?? (object?["detail"] as? String)
+            if message == nil, let problems = object?["detail"] as? [[String: Any]] {
+                message = problems.map { problem in
+                    let location = (problem["loc"] as? [Any] ?? []).map { "\($0)" }.joined(separator: ".")
+                    return "\(location): \(problem["msg"] ?? "invalid")"
+                }.joined(separator: "; ")
+            }
+            throw ExitError(message: "tetherd answered \(response.status): \(message ?? response.text)")
+        }
+        return response
+    }
+
+    static func call<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as ClientError {
+            throw ExitError(message: error.description)
+        }
+    }
+
+    /// Prints a message on stderr and exits 1 (ArgumentParser would add usage text to a plain error).
+    struct ExitError: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+
+    static func object(_ response: HTTPResponse) throws -> [String: Any] {
+        guard let object = try response.json() as? [String: Any] else { throw ExitError(message: "tetherd answered with something other than a JSON object") }
+        return object
+    }
+
+    static func array(_ response: HTTPResponse) throws -> [[String: Any]] {
+        guard let array = try response.json() as? [[String: Any]] else { throw ExitError(message: "tetherd answered with something other than a JSON list") }
+        return array
+    }
+
+    static func printRaw(_ response: HTTPResponse) {
+        print(response.text)
+    }
+
+    /// The full id of `reference`: an id, a unique prefix of a live session's id, or a tmux name.
+    static func resolve(_ reference: String, client: TetherHTTPClient) throws -> String {
+        if reference.count == 36 { return reference }
+        let sessions = try array(call { try client.get("/sessions") })
+        let ids = sessions.compactMap { $0["session_id"] as? String }
+        let matches = sessions.filter {
+            ($0["session_id"] as? String)?.hasPrefix(reference) == true || ($0["tmux_session_name"] as? String) == reference
+        }.compactMap { $0["session_id"] as? String }
+        switch matches.count {
+        case 1: return matches[0]
+        case 0: throw ExitError(message: "no live session matches \(reference); `tether ls` lists them (\(ids.count) live)")
+        default: throw ExitError(message: "\(reference) matches \(matches.count) sessions (\(matches.map { String($0.prefix(12)) }.joined(separator: ", "))); give more of the id")
+        }
+    }
+
+    static func table(_ header: [String], _ rows: [[String]]) {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        for row in all {
+            let cells = row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }
+            print(cells.joined(separator: "  "))
+        }
+    }
+
+    static func escape(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.,"))) ?? value
+    }
+
+    /// `'text'` for a POSIX shell, unless it needs no quoting.
+    static func shellQuoted(_ text: String) -> String {
+        let plain = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_./=:@%+,"))
+        if !text.isEmpty, text.unicodeScalars.allSatisfy({ plain.contains($0) }) { return text }
+        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds)
+        if total < 60 { return "\(total)s" }
+        if total < 3600 { return "\(total / 60)m \(total % 60)s" }
+        if total < 86400 { return "\(total / 3600)h \(total % 3600 / 60)m" }
+        return "\(total / 86400)d \(total % 86400 / 3600)h"
+    }
+
+    /// "12s ago" from an ISO timestamp.
+    static func ago(_ iso: String?) -> String {
+        guard let iso else { return "-" }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let date = formatter.date(from: iso) ?? ISO8601DateFormatter().date(from: iso) else { return iso }
+        return duration(max(0, Date().timeIntervalSince(date))) + " ago"
+    }
+}
