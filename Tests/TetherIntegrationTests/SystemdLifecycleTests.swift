@@ -49,8 +49,9 @@ struct SystemdLifecycleTests {
             let took = clock.now - began
             #expect(stop.status == 0)
             #expect(took < .seconds(2), "systemctl stop took \(took)")
-            // The pool monitor, the sessions component, its tmux control client and poller, and the watchdog pinger.
-            let drained = try await eventually { try await sandbox.journal().contains("drained 5 tasks") }
+            // The pool monitor; the sessions component, its tmux control client and poller; the API component,
+            // its server, its event subscriber and the bus's deadline sweeper; the watchdog pinger.
+            let drained = try await eventually { try await sandbox.journal().contains("drained 9 tasks") }
             let journal = try await sandbox.journal()
             #expect(drained, "\(journal)")
             #expect(try await sandbox.property("ExecMainStatus") == "0")

@@ -167,7 +167,8 @@ func shell(_ command: String, timeout: Duration = .seconds(60)) async throws -> 
 func daemonEnvironment(_ extra: [String: String] = [:], home: String? = nil) -> [String: String] {
     var env = ["PATH": "/usr/local/bin:/usr/bin:/bin"]
     // tmux puts its socket directory under TMUX_TMPDIR: the daemon's server stays in the test's directory.
-    if let home { env["HOME"] = home; env["TMUX_TMPDIR"] = home }
+    // The API socket goes under RUNTIME_DIRECTORY: each daemon under test gets its own.
+    if let home { env["HOME"] = home; env["TMUX_TMPDIR"] = home; env["RUNTIME_DIRECTORY"] = home }
     env.merge(extra) { $1 }
     return env
 }
