@@ -209,6 +209,9 @@ public final class WebSocketHub: Sendable {
             let message = Self.event("session_output") { json in
                 json.member("session_id", id)
                 json.member("screen", screen)
+                // When the daemon published it (µs since the epoch), so clients can tell delivery delay.
+                json.key("ts")
+                json.raw(Array(String(Timestamp.now().microseconds).utf8))
             }
             broadcast(message) { $0.sessionOutputs.contains(id) }
         case .directoryChanged, .processExited:

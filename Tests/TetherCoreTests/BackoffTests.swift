@@ -28,7 +28,7 @@ import TetherCore
         #expect(schedule.nextDelay == .seconds(1), "a change resets the idle backoff")
         schedule.screenUnchanged()
         schedule.kick()
-        #expect(schedule.nextDelay == .milliseconds(100), "input brings the next poll in")
+        #expect(schedule.nextDelay == PollSchedule.inputFollowUp, "input brings the next poll in")
         schedule.pollFailed()
         #expect(schedule.nextDelay == .seconds(1))
     }

@@ -3,7 +3,7 @@
 /// A change brings the next poll in at `minInterval` (fast while the screen changes) and resets the
 /// idle backoff; each poll that finds nothing new (or fails) waits longer, starting at `interval`
 /// and doubling up to `maxInterval`. Input typed into the session calls ``kick()``, so an answer is
-/// seen at once even after a long idle spell.
+/// seen within ``inputFollowUp`` even after a long idle spell.
 public struct PollSchedule: Sendable, Equatable {
     public let minInterval: Duration
     public let interval: Duration
@@ -39,9 +39,13 @@ public struct PollSchedule: Sendable, Equatable {
         nextDelay = idle.failure()
     }
 
-    /// Input was sent: look soon.
+    /// How soon after input the screen is looked at: long enough for a shell or an agent to echo
+    /// and answer a keystroke, short enough that a client sees it at once.
+    public static let inputFollowUp: Duration = .milliseconds(20)
+
+    /// Input was sent: look very soon, then fast while the screen keeps changing.
     public mutating func kick() {
         idle.success()
-        nextDelay = minInterval
+        nextDelay = min(minInterval, Self.inputFollowUp)
     }
 }
