@@ -113,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "tether-bench",
             dependencies: [
-                "TetherCore", "TetherDaemon", "TetherTerminal",
+                "TetherCore", "TetherDaemon", "TetherTerminal", "TetherClient",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/TetherBench",

@@ -5,6 +5,6 @@
 #   CYCLES=20000 size them; RUNS=30 sizes the start and stop runs of scripts/bench.py.
 set -eu
 python3 scripts/bench.py
-for section in ${BENCH:-cache json polling memory}; do
+for section in ${BENCH:-cache json polling memory api}; do
     .build/release/tether-bench "$section" --sessions "${SESSIONS:-200}" --seconds "${SECONDS_:-60}" --cycles "${CYCLES:-20000}"
 done

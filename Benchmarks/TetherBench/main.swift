@@ -21,4 +21,5 @@ func emit(_ lines: [String]) {
 if which == "cache" || which == "all" { emit(CacheBenchmark.run()) }
 if which == "json" || which == "all" { emit(JSONBenchmark.run()) }
 if which == "polling" || which == "all" { emit(try await PollingBenchmark.run(sessions: sessions, seconds: seconds)) }
+if which == "api" || which == "all" { emit(try APIBenchmark.run()) }
 if which == "memory" || which == "all" { emit(try await MemoryBenchmark.run(cycles: cycles)) }

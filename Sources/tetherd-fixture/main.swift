@@ -2,6 +2,7 @@
 // production configuration can reach the switches below:
 //   TETHER_FIXTURE_STALL_AFTER=S   a component that beats every 100 ms stops beating after S seconds
 //   TETHER_FIXTURE_IDLE_TASKS=N    N idle registry tasks that wait for the drain
+//   TETHER_FIXTURE_FAKE_SESSIONS=N N sessions in the cache with no tmux behind them (listing benchmarks)
 // Usage: tetherd-fixture [--config PATH]
 import Foundation
 import TetherCore
@@ -46,6 +47,34 @@ struct IdleTasksComponent: Component {
     }
 }
 
+/// Puts `count` made-up live sessions of this computer into the cache, then idles.
+struct FakeSessionsComponent: Component {
+    let name = "fixture-sessions"
+    let heartbeatInterval: Duration = .seconds(1)
+    let count: Int
+    let runtime: SessionRuntime
+    let time: TimeSource
+
+    func run(context: ComponentContext) async throws {
+        let computer = runtime.cache.localComputer
+        for index in 0..<count {
+            let id = String(format: "%08x-fake-4000-8000-%012x", index, index)
+            var record = SessionRecord(sessionID: id, computerName: computer, tmuxSessionName: SessionRecord.tmuxName(for: id), createdAt: Timestamp.now())
+            record.title = "bench: $\(computer) - fake session \(index)"
+            record.workingDirectory = "/srv/project-\(index % 50)"
+            record.originAdapter = "rest"
+            record.status = index % 4 == 0 ? .idle : .active
+            record.lastMessageSent = "make test"
+            runtime.cache.upsert(Session(record))
+        }
+        context.started()
+        while true {
+            context.beat()
+            try await time.sleep(for: heartbeatInterval)
+        }
+    }
+}
+
 let environment = ProcessInfo.processInfo.environment
 var configPath: String?
 if let index = CommandLine.arguments.firstIndex(of: "--config"), index + 1 < CommandLine.arguments.count {
@@ -53,11 +82,15 @@ if let index = CommandLine.arguments.firstIndex(of: "--config"), index + 1 < Com
 }
 let stallAfter = environment["TETHER_FIXTURE_STALL_AFTER"].flatMap(Double.init)
 let idleTasks = environment["TETHER_FIXTURE_IDLE_TASKS"].flatMap(Int.init) ?? 0
+let fakeSessions = environment["TETHER_FIXTURE_FAKE_SESSIONS"].flatMap(Int.init) ?? 0
 
-await Daemon.run(configPath: configPath) { registry, time, _ in
+await Daemon.run(configPath: configPath) { registry, time, runtime in
     var components: [any Component] = []
     if let stallAfter {
         components.append(StallingComponent(stallAfter: .milliseconds(Int64(stallAfter * 1000)), time: time))
+    }
+    if fakeSessions > 0 {
+        components.append(FakeSessionsComponent(count: fakeSessions, runtime: runtime, time: time))
     }
     if idleTasks > 0 {
         components.append(IdleTasksComponent(count: idleTasks, registry: registry, time: time))
