@@ -36,6 +36,7 @@ bench: deps
 install:
 	$(SWIFT) build -c release
 	install -D -m 0755 .build/release/tetherd $(DESTDIR)$(BINDIR)/tetherd
+	install -D -m 0755 .build/release/tether $(DESTDIR)$(BINDIR)/tether
 	install -D -m 0644 config/tether.yml $(DESTDIR)$(PREFIX)/share/doc/tether/tether.yml.example
 	sed 's#/usr/bin/tetherd#$(BINDIR)/tetherd#' systemd/tetherd.service > tetherd.service.tmp
 	install -D -m 0644 tetherd.service.tmp $(DESTDIR)$(UNITDIR_SYSTEM)/tetherd.service
@@ -44,7 +45,7 @@ install:
 	rm -f tetherd.service.tmp
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/tetherd $(DESTDIR)$(UNITDIR_SYSTEM)/tetherd.service $(DESTDIR)$(UNITDIR_USER)/tetherd.service
+	rm -f $(DESTDIR)$(BINDIR)/tetherd $(DESTDIR)$(BINDIR)/tether $(DESTDIR)$(UNITDIR_SYSTEM)/tetherd.service $(DESTDIR)$(UNITDIR_USER)/tetherd.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/tether
 
 clean:
