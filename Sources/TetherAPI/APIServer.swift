@@ -48,6 +48,8 @@ public struct APIServer: Component {
         let files = BlockingWorker(name: "tether-api-files")
         let router = Router(context: BasicWebSocketRequestContext.self)
         router.middlewares.add(JSONErrorMiddleware())
+        // Request counts and durations through swift-metrics, into the same Prometheus registry.
+        router.middlewares.add(MetricsMiddleware())
         APIRoutes(environment: environment, metrics: metrics, files: files).register(on: router)
         let hub = self.hub
         router.ws("ws") { inbound, outbound, _ in

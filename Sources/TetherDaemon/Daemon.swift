@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import Synchronization
 import TetherAPI
 import TetherCore
@@ -61,6 +63,8 @@ public enum Daemon {
             version: version, time: time, logger: logger
         )
         runtime.manager.poller.observeBatches { [metrics = api.metrics] in metrics.recordPoll(duration: $0) }
+        // Anything that records through swift-metrics (the API's request metrics) lands in /metrics too.
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: api.metrics.registry))
         let components: [any Component] = [
             PoolLagMonitor(time: time),
             SessionsComponent(runtime: runtime, registry: registry, time: time),

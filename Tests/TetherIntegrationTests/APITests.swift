@@ -22,7 +22,7 @@ import Glibc
         #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
         for name in ["tether_tasks_alive{name=\"poller\"}", "tether_tasks_spawned_total", "tether_cache_hits_total", "tether_subprocess_timeouts_total",
                      "tether_poll_batch_duration_seconds_bucket", "tether_sessions{status=\"active\"}", "tether_event_handler_timeouts_total",
-                     "tether_redis_reconnects_total 0", "tether_resident_memory_bytes"] {
+                     "tether_redis_reconnects_total 0", "tether_resident_memory_bytes", "hb_requests{http_route=\"/health\""] {
             #expect(metrics.text.contains(name), "\(name) in /metrics")
         }
 
