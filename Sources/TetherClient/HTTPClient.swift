@@ -55,7 +55,7 @@ public struct TetherHTTPClient: Sendable {
         if let contentType { head += "Content-Type: \(contentType)\r\n" }
         for (name, value) in extraHeaders { head += "\(name): \(value)\r\n" }
         head += "\r\n"
-        try socket.write(Array(head.utf8) + body)
+        try socket.write(Array(head.utf8) + body, stopWhenAnswered: true)
         return try Self.readResponse(from: socket, timeout: timeout)
     }
 

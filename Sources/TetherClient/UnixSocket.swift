@@ -60,15 +60,16 @@ final class UnixSocket {
         fd = -1
     }
 
-    /// Sends `bytes`; stops early (returning false) when the daemon answers before taking them all,
-    /// as it does when it refuses a body that is too large.
+    /// Sends `bytes`. With `stopWhenAnswered` (a request), it stops early, returning false, when
+    /// the daemon answers before taking them all, as it does when it refuses a body that is too
+    /// large; otherwise (a WebSocket, where messages come in all the time) it sends everything.
     @discardableResult
-    func write(_ bytes: [UInt8]) throws -> Bool {
+    func write(_ bytes: [UInt8], stopWhenAnswered: Bool = false) throws -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let ready = try wait(for: Int16(POLLOUT) | Int16(POLLIN))
+            let ready = try wait(for: Int16(POLLOUT) | (stopWhenAnswered ? Int16(POLLIN) : 0))
             guard ready != 0 else { throw ClientError("tetherd did not take the request within \(timeout); is it hung?") }
-            if ready & Int16(POLLIN) != 0 { return false }
+            if stopWhenAnswered, ready & Int16(POLLIN) != 0 { return false }
             let written = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
             if written < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
