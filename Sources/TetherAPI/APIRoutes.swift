@@ -83,7 +83,9 @@ struct APIRoutes: Sendable {
             }
             statuses = parsed
         }
-        let computer = request.query("computer").flatMap { $0.isEmpty || $0 == "local" ? (($0 == "local") ? environment.computer : nil) : $0 }
+        // `local` means this computer; an empty value means no filter.
+        var computer = request.query("computer").flatMap { $0.isEmpty ? nil : $0 }
+        if computer == "local" { computer = environment.computer }
         var sessions: [Session] = []
         if computer == nil || computer == environment.computer {
             // Live ones from the cache; ended ones, only when asked for, from the store.

@@ -165,6 +165,22 @@ public struct APIServer: Component {
 /// `{"detail":"Method Not Allowed"}`, any other HTTP error its status with a `detail`: FastAPI's shapes.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let response = try await answer(request, context: context, next: next)
+        if response.status.code >= 400 {
+            // Once per refused request, at info: the client got the details in the body.
+            context.logger.info("request refused", metadata: [
+                "http.method": "\(request.method)", "http.path": "\(Self.printable(request.uri.path))", "http.status": "\(response.status.code)",
+            ])
+        }
+        return response
+    }
+
+    /// A client's path as a log can show it: at most 200 characters, control characters as `?`.
+    static func printable(_ path: String) -> String {
+        String(String.UnicodeScalarView(path.unicodeScalars.prefix(200).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : $0 }))
+    }
+
+    private func answer(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as HTTPError {
