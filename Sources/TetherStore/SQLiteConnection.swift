@@ -10,6 +10,7 @@ final class SQLiteConnection {
     enum Value {
         case text(String?)
         case int(Int?)
+        case real(Double?)
     }
 
     let path: String
@@ -55,7 +56,8 @@ final class SQLiteConnection {
             switch value {
             case .text(let text?): sqlite3_bind_text(statement, index, text, -1, sqliteTransient)
             case .int(let number?): sqlite3_bind_int64(statement, index, Int64(number))
-            case .text(nil), .int(nil): sqlite3_bind_null(statement, index)
+            case .real(let number?): sqlite3_bind_double(statement, index, number)
+            case .text(nil), .int(nil), .real(nil): sqlite3_bind_null(statement, index)
             }
         }
         while true {
@@ -97,6 +99,11 @@ final class SQLiteConnection {
         func text(_ column: Int32) -> String? {
             guard sqlite3_column_type(statement, column) != SQLITE_NULL, let bytes = sqlite3_column_text(statement, column) else { return nil }
             return String(cString: bytes)
+        }
+
+        func real(_ column: Int32) -> Double? {
+            guard sqlite3_column_type(statement, column) != SQLITE_NULL else { return nil }
+            return sqlite3_column_double(statement, column)
         }
 
         func int(_ column: Int32) -> Int? {

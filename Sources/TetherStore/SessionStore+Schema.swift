@@ -10,7 +10,7 @@ extension SessionStore {
         "last_message_sent", "last_feedback_received", "initiator_session_id", "working_slug", "description",
         "output_message_id", "last_input_adapter", "notification_sent", "tui_log_file", "tui_capture_started",
         "terminal_size", "initiated_by_ai", "last_message_sent_at", "last_feedback_received_at",
-        "status", "closed_at", "final_screen", "exit_status",
+        "status", "closed_at", "final_screen", "exit_status", "exit_reason", "cpu_seconds", "memory_bytes",
     ]
 
     /// The base schema: the Python daemon's tables as its `schema.sql` plus migrations 001 and 002 leave
@@ -86,6 +86,9 @@ extension SessionStore {
                 CREATE INDEX IF NOT EXISTS idx_sessions_status ON sessions(status);
                 CREATE INDEX IF NOT EXISTS idx_sessions_last_activity ON sessions(last_activity);
                 """)
+        },
+        Migration(version: "tether_002_accounting") { db in
+            try addColumns(db, ["exit_reason": "TEXT", "cpu_seconds": "REAL", "memory_bytes": "INTEGER"])
         },
     ]
 

@@ -170,6 +170,7 @@ public final class SessionStore: Sendable {
             .int(r.tuiCaptureStarted ? 1 : 0), .text(r.terminalSize), .int(r.initiatedByAI ? 1 : 0),
             .text(r.lastMessageSentAt?.iso8601), .text(r.lastFeedbackReceivedAt?.iso8601),
             .text(r.status.rawValue), .text(r.closedAt?.iso8601), .text(r.finalScreen), .int(r.exitStatus),
+            .text(r.exitReason), .real(r.cpuSeconds), .int(r.memoryBytes),
         ]
     }
 
@@ -209,6 +210,9 @@ public final class SessionStore: Sendable {
         r.closedAt = row.text(31).flatMap(Timestamp.init(iso8601:))
         r.finalScreen = row.text(32)
         r.exitStatus = row.int(33)
+        r.exitReason = row.text(34)
+        r.cpuSeconds = row.real(35)
+        r.memoryBytes = row.int(36)
         return r
     }
 }

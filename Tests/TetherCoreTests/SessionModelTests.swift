@@ -24,7 +24,8 @@ import TetherCore
         #expect(object["title"] as? String == "TeleClaude: $MozMini - \"quoted\"\nline")
         #expect(object["created_at"] as? String == "2026-01-11T21:01:02.500000+00:00")
         #expect(object["computer"] as? String == "MozMini")
-        #expect(object.keys.count == 14)
+        #expect(object.keys.count == 18)
+        #expect(object["memory_bytes"] is NSNull && object["exit_reason"] is NSNull)
         #expect(object["initiator_session_id"] is NSNull)
     }
 

@@ -54,6 +54,9 @@ import TetherStore
         original.closedAt = Timestamp(microseconds: 1_700_000_002_000_000)
         original.finalScreen = "$ exit\n"
         original.exitStatus = 3
+        original.exitReason = "oom-kill"
+        original.cpuSeconds = 1.25
+        original.memoryBytes = 4096
         let first = try await SessionStore.open(path: path, logger: logger)
         try await first.save(original)
         try await first.setSetting("redis_last_message_id:MozMini", "1700000000000-0")
@@ -63,7 +66,7 @@ import TetherStore
         #expect(try await second.session(id: original.sessionID) == original)
         #expect(try await second.setting("redis_last_message_id:MozMini") == "1700000000000-0")
         #expect(try await second.setting("absent") == nil)
-        #expect(try await second.appliedMigrations() == ["001_add_ux_columns", "002_add_working_slug", "003_add_closed_at", "tether_001_status"])
+        #expect(try await second.appliedMigrations() == ["001_add_ux_columns", "002_add_working_slug", "003_add_closed_at", "tether_001_status", "tether_002_accounting"])
         #expect(try await second.tmuxNameTaken(original.tmuxSessionName, computer: "MozMini"))
         #expect(try await !second.tmuxNameTaken(original.tmuxSessionName, computer: "other"))
         await second.close()

@@ -50,6 +50,11 @@ public struct Session: Sendable, Identifiable {
         json.member("tmux_session_name", record.tmuxSessionName)
         json.member("initiator_session_id", record.initiatorSessionID)
         json.member("computer", record.computerName)
+        // Tether's additions; Python clients ignore keys they do not know.
+        json.member("exit_status", record.exitStatus)
+        json.member("exit_reason", record.exitReason)
+        json.member("cpu_seconds", record.cpuSeconds.map { $0.rounded(toPlaces: 2) })
+        json.member("memory_bytes", record.memoryBytes)
         json.endObject()
         return json.bytes
     }

@@ -37,6 +37,11 @@ public struct SessionRecord: Sendable, Equatable {
     public var closedAt: Timestamp?
     public var finalScreen: String?
     public var exitStatus: Int?
+    /// Why it ended, when known: systemd's verdict on its scope (`oom-kill`, ...) or the signal.
+    public var exitReason: String?
+    /// CPU time and current memory of its scope, when it runs in one.
+    public var cpuSeconds: Double?
+    public var memoryBytes: Int?
 
     public init(sessionID: String, computerName: String, tmuxSessionName: String, createdAt: Timestamp) {
         self.sessionID = sessionID
