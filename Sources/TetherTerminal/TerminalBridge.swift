@@ -19,13 +19,18 @@ public final class TerminalBridge: Sendable {
     public static let maximumTextBytes = 1 << 20
 
     private let settings: @Sendable () -> TerminalSettings
+    /// The systemd units the server and sessions run in, when the daemon runs under systemd.
+    public let units: SystemdUnits?
     private let time: TimeSource
     private let logger: Logger
     private let client = Mutex<TmuxControlClient?>(nil)
+    /// One server start at a time: the control-client loop and a session create may both find no server.
+    private let serverStart = AsyncGate()
     private let restarts = Atomic<Int>(0)
 
-    public init(settings: @escaping @Sendable () -> TerminalSettings, time: TimeSource, logger: Logger) {
+    public init(settings: @escaping @Sendable () -> TerminalSettings, units: SystemdUnits? = nil, time: TimeSource, logger: Logger) {
         self.settings = settings
+        self.units = units
         self.time = time
         self.logger = logger
     }
@@ -82,9 +87,14 @@ public final class TerminalBridge: Sendable {
     /// Starts the server if it is not running: its holder session (which the control client attaches
     /// to and which keeps the server up with no sessions) and the options every session relies on.
     public func ensureServer() async throws {
+        await serverStart.enter()
+        defer { serverStart.leave() }
         let current = settings()
         let probe = try await oneShot(TmuxCommand(["has-session", "-t", "=" + TmuxControlClient.holderSession], deadline: .quick), current)
-        guard case .failure = probe else { return }
+        guard case .failure(let missing) = probe else { return }
+        if let units, await units.isUsable(timeout: current.quickTimeout), TmuxFailure.isServerDown(missing.message) {
+            try await startServerUnit(units, current)
+        }
         let start = TmuxCommand([
             "new-session", "-d", "-s", TmuxControlClient.holderSession, "exec sleep 2147483647", ";",
             "set-option", "-g", "exit-empty", "off", ";",
@@ -97,6 +107,40 @@ public final class TerminalBridge: Sendable {
             throw TetherError(.terminal, "cannot start the tmux server on socket \(current.socket) with \(current.binary): \(error.message)")
         }
         logger.info("tmux server started", metadata: ["tmux.socket": "\(current.socket)"])
+    }
+
+    /// Starts the server in the foreground as a systemd service of its own, then waits until it answers.
+    private func startServerUnit(_ units: SystemdUnits, _ current: TerminalSettings) async throws {
+        let unit = SystemdUnits.serverUnit(socket: current.socket)
+        let arguments = units.serverCommand(binary: current.binary, socket: current.socket, sessionEnvironment: current.environment)
+        var output = try await ProcessRunner.run("systemd-run", arguments, environment: current.environment, timeout: current.longTimeout)
+        if output.status != 0, output.stderrText.contains("already") {
+            // A unit of that name exists. If its server answers, use it; if not, it is left over: stop it, start again.
+            if try await waitForServer(current, within: current.quickTimeout) { return }
+            _ = try? await ProcessRunner.run("systemctl", (units.manager == .user ? ["--user"] : []) + ["stop", unit],
+                                             environment: current.environment, timeout: current.timeout)
+            output = try await ProcessRunner.run("systemd-run", arguments, environment: current.environment, timeout: current.longTimeout)
+        }
+        guard output.status == 0 else {
+            throw TetherError(.terminal, "cannot start the tmux server as \(unit): \(output.stderrText.trimmingTrailingNewlines())")
+        }
+        guard try await waitForServer(current, within: current.longTimeout) else {
+            throw TetherError(.timeout, "the tmux server in \(unit) did not answer within \(current.longTimeout)")
+        }
+        logger.info("tmux server started in its own unit", metadata: ["tmux.socket": "\(current.socket)", "systemd.unit": "\(unit)"])
+    }
+
+    /// Whether the server on the socket answers within `limit` (asking every 20 ms).
+    private func waitForServer(_ current: TerminalSettings, within limit: Duration) async throws -> Bool {
+        let deadline = time.now + limit
+        while time.now < deadline {
+            if case .failure(let error) = try await oneShot(TmuxCommand(["list-sessions"], deadline: .quick), current), TmuxFailure.isServerDown(error.message) {
+                try await time.sleep(for: .milliseconds(20))
+                continue
+            }
+            return true
+        }
+        return false
     }
 
     // MARK: Running commands

@@ -50,6 +50,11 @@ public enum TerminalDeadline: Sendable, Equatable {
 /// What tmux said about a command that failed, classified.
 enum TmuxFailure {
     /// The message tmux gives for a missing session, window or pane, or a missing server.
+    /// The message tmux gives when no server listens on the socket.
+    static func isServerDown(_ message: String) -> Bool {
+        message.contains("no server running") || message.contains("error connecting to")
+    }
+
     static func isMissing(_ message: String) -> Bool {
         message.contains("can't find session") || message.contains("can't find pane") || message.contains("can't find window")
             || message.contains("no server running") || message.contains("error connecting to") || message.contains("session not found")

@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import Synchronization
+import TetherCore
+
+/// Where the daemon's children live under systemd: the tmux server in a transient service of its
+/// own (`tether-tmux-<socket>.service`) and each session in a transient scope of its own
+/// (`tether-session-<id>.scope`), both outside `tetherd.service`'s cgroup, so a stop, restart or
+/// crash of the daemon leaves them running, closing a session stops its whole process tree, and
+/// each session can have limits and its own accounting.
+///
+/// Used when the daemon runs as a systemd service (`$INVOCATION_ID`) and `computer.systemd_units`
+/// is `auto`: the user manager when `$XDG_RUNTIME_DIR/systemd/private` exists, else the system
+/// manager. The first use probes with a throwaway scope; a manager that refuses gets one warning
+/// saying why, and sessions start as before, unisolated.
+public final class SystemdUnits: Sendable {
+    public enum Manager: Sendable, Equatable {
+        case user, system
+        var flag: [String] { self == .user ? ["--user"] : [] }
+    }
+
+    private enum Probe { case untried, usable, refused }
+
+    /// The manager to use, or nil when not under systemd (or turned off).
+    public let manager: Manager?
+    private let environment: [String: String]
+    private let logger: Logger
+    private let probe = Mutex(Probe.untried)
+
+    public init(mode: String, environment: [String: String], logger: Logger) {
+        self.environment = environment
+        self.logger = logger
+        guard mode == "auto", let invocation = environment["INVOCATION_ID"], !invocation.isEmpty else {
+            manager = nil
+            return
+        }
+        if let runtime = environment["XDG_RUNTIME_DIR"], FileManager.default.fileExists(atPath: runtime + "/systemd/private") {
+            manager = .user
+        } else {
+            manager = .system
+        }
+    }
+
+    /// How long a session's processes get, after the hang-up, before SIGKILL.
+    public static let scopeStopTimeout: Duration = .seconds(5)
+
+    /// The transient service that holds the tmux server on `socket`.
+    public static func serverUnit(socket: String) -> String { "tether-tmux-\(socket).service" }
+    /// The transient scope that holds a session's process tree.
+    public static func scopeUnit(sessionID: String) -> String { "tether-session-\(sessionID).scope" }
+
+    /// Whether units can be made here; probes once (with a throwaway scope) and remembers.
+    public func isUsable(timeout: Duration) async -> Bool {
+        guard let manager else { return false }
+        switch probe.withLock({ $0 }) {
+        case .usable: return true
+        case .refused: return false
+        case .untried: break
+        }
+        var reason: String?
+        do {
+            let output = try await ProcessRunner.run("systemd-run", manager.flag + ["--scope", "--quiet", "--collect", "--", "true"],
+                                                     environment: environment, timeout: timeout)
+            if output.status != 0 { reason = output.stderrText.trimmingTrailingNewlines() }
+        } catch {
+            reason = "\(error)"
+        }
+        probe.withLock { $0 = reason == nil ? .usable : .refused }
+        if let reason {
+            logger.warning("sessions are not isolated: the \(manager) systemd manager refused a transient scope, so the tmux server and sessions stay in tetherd's own cgroup and die with it",
+                           metadata: ["systemd.error": "\(reason)"])
+        } else {
+            logger.info("sessions run in systemd units of their own", metadata: ["systemd.manager": "\(manager)"])
+        }
+        return reason == nil
+    }
+
+    /// `systemd-run` arguments that start the tmux server in the foreground (`-D`) as a service of its own.
+    func serverCommand(binary: String, socket: String, sessionEnvironment: [String: String]) -> [String] {
+        var arguments = (manager?.flag ?? []) + ["--unit=\(Self.serverUnit(socket: socket))", "--collect", "--quiet", "--property=Type=simple"]
+        for (key, value) in sessionEnvironment.sorted(by: { $0.key < $1.key }) where !value.contains("\n") {
+            arguments.append("--setenv=\(key)=\(value)")
+        }
+        return arguments + ["--", binary, "-D", "-u", "-L", socket]
+    }
+
+    /// The shell command a session's pane runs: its login shell, in a scope of its own with `limits`.
+    public func scopedShell(sessionID: String, shell: String, limits: SessionLimits) -> String {
+        var words = ["exec", "systemd-run"] + (manager?.flag ?? []) + ["--scope", "--quiet", "--unit=\(Self.scopeUnit(sessionID: sessionID))"]
+        // An interactive shell ignores SIGTERM; a hang-up ends it and everything it started, as closing a
+        // terminal does. Whatever survives gets SIGKILL after the stop timeout.
+        words += ["-p", "KillSignal=SIGHUP", "-p", "TimeoutStopSec=\(Int(Self.scopeStopTimeout.components.seconds))s"]
+        for property in limits.properties { words += ["-p", property] }
+        words += ["--", shell, "-l"]
+        return words.map(Self.shellQuote).joined(separator: " ")
+    }
+
+    /// Stops a session's scope (every process in it) and clears its failed state; a scope that is gone is fine.
+    public func stopScope(sessionID: String, timeout: Duration) async {
+        let unit = Self.scopeUnit(sessionID: sessionID)
+        _ = try? await ProcessRunner.run("systemctl", (manager?.flag ?? []) + ["stop", unit], environment: environment, timeout: timeout)
+        _ = try? await ProcessRunner.run("systemctl", (manager?.flag ?? []) + ["reset-failed", unit], environment: environment, timeout: timeout)
+    }
+
+    /// systemd's verdict on a session's scope (`success`, `oom-kill`, `signal`, ...), if it still knows the scope.
+    public func scopeResult(sessionID: String, timeout: Duration) async -> String? {
+        let output = try? await ProcessRunner.run("systemctl", (manager?.flag ?? []) + ["show", "-p", "Result", "--value", Self.scopeUnit(sessionID: sessionID)],
+                                                  environment: environment, timeout: timeout)
+        let result = output?.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        return result.isEmpty ? nil : result
+    }
+
+    static func shellQuote(_ word: String) -> String {
+        let plain = word.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_./=:@%+,".unicodeScalars.contains($0) }
+        return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+extension SystemdUnits.Manager: CustomStringConvertible {
+    public var description: String { self == .user ? "user" : "system" }
+}
