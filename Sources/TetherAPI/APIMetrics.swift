@@ -17,6 +17,8 @@ public struct DaemonSample: Sendable {
     /// Always 0 until the Redis adapter exists.
     public var redisReconnects: Int = 0
     public var residentBytes: Int = 0
+    /// CPU seconds and memory of each live session's scope, by session id (when sessions run in scopes).
+    public var sessionUsage: [String: (cpuSeconds: Double, memoryBytes: Int?)] = [:]
 
     public init() {}
 }
@@ -35,6 +37,7 @@ public final class APIMetrics: Sendable {
     private let hub: WebSocketHub
     private let counted = Mutex<[String: Int]>([:])
     private let taskGauges = Mutex<[String: Gauge]>([:])
+    private let sessionGauges = Mutex<[String: (cpu: Gauge, memory: Gauge)]>([:])
 
     init(hub: WebSocketHub, sample: @escaping @Sendable () -> DaemonSample) {
         self.hub = hub
@@ -69,6 +72,22 @@ public final class APIMetrics: Sendable {
                 let gauge = gauges[name] ?? registry.makeGauge(descriptor: Self.name("tasks_alive", "", "Registry tasks running, by name"), labels: [("name", name)])
                 gauges[name] = gauge
                 gauge.set(Double(now.tasksByName[name] ?? 0))
+            }
+        }
+        sessionGauges.withLock { gauges in
+            for (id, pair) in gauges where now.sessionUsage[id] == nil {
+                registry.unregisterGauge(pair.cpu)
+                registry.unregisterGauge(pair.memory)
+                gauges[id] = nil
+            }
+            for (id, usage) in now.sessionUsage {
+                let pair = gauges[id] ?? (
+                    registry.makeGauge(descriptor: Self.name("session_cpu", "seconds", "CPU time of a session's scope"), labels: [("session", id)]),
+                    registry.makeGauge(descriptor: Self.name("session_memory", "bytes", "Memory charged to a session's scope"), labels: [("session", id)])
+                )
+                gauges[id] = pair
+                pair.cpu.set(usage.cpuSeconds)
+                pair.memory.set(Double(usage.memoryBytes ?? 0))
             }
         }
         return registry.emitToBuffer()

@@ -153,6 +153,9 @@ public enum Daemon {
                 sample.eventHandlerTimeouts = events.slowHandlers
                 sample.eventsDropped = events.dropped
                 sample.residentBytes = APIMetrics.residentBytes()
+                for session in cache.sessions(computer: computer) {
+                    if let cpu = session.record.cpuSeconds { sample.sessionUsage[session.id] = (cpu, session.record.memoryBytes) }
+                }
                 return sample
             }
         )

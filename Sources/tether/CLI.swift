@@ -96,6 +96,20 @@ enum CLI {
         return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
+    /// `1.25s`, or `-` when the daemon has no figure (a session outside a scope).
+    static func cpu(_ value: Any?) -> String {
+        guard let seconds = (value as? NSNumber)?.doubleValue else { return "-" }
+        return String(format: "%.2fs", seconds)
+    }
+
+    /// `12.3M`, or `-`.
+    static func bytes(_ value: Any?) -> String {
+        guard let bytes = (value as? NSNumber)?.doubleValue else { return "-" }
+        if bytes >= 1_073_741_824 { return String(format: "%.1fG", bytes / 1_073_741_824) }
+        if bytes >= 1_048_576 { return String(format: "%.1fM", bytes / 1_048_576) }
+        return String(format: "%.0fK", bytes / 1024)
+    }
+
     static func duration(_ seconds: Double) -> String {
         let total = Int(seconds)
         if total < 60 { return "\(total)s" }

@@ -66,10 +66,11 @@ struct List: ParsableCommand {
         if connection.json { return CLI.printRaw(response) }
         let rows = try CLI.array(response).map { session in
             ["\(session["session_id"] as? String ?? "")".prefix(8).description, "\(session["status"] ?? "")", "\(session["computer"] ?? "")",
-             CLI.ago(session["last_activity"] as? String), "\(session["working_directory"] ?? "")", "\(session["title"] as? String ?? "")"]
+             CLI.ago(session["last_activity"] as? String), CLI.cpu(session["cpu_seconds"]), CLI.bytes(session["memory_bytes"]),
+             "\(session["working_directory"] ?? "")", "\(session["title"] as? String ?? "")"]
         }
         if rows.isEmpty { return print("no sessions") }
-        CLI.table(["ID", "STATUS", "COMPUTER", "ACTIVE", "DIRECTORY", "TITLE"], rows)
+        CLI.table(["ID", "STATUS", "COMPUTER", "ACTIVE", "CPU", "MEM", "DIRECTORY", "TITLE"], rows)
     }
 }
 

@@ -39,8 +39,10 @@ public struct SessionsComponent: Component {
                 "tmux.control_client": "\(bridge.usesControlClient)",
             ])
             context.started()
+            // The heartbeat doubles as the accounting tick: scope CPU and memory every few seconds.
             while true {
                 context.beat()
+                await runtime.manager.refreshAccounting()
                 try await time.sleep(for: heartbeatInterval)
             }
         } catch {

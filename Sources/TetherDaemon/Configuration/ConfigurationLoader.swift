@@ -110,6 +110,7 @@ public struct ConfigurationLoader: Sendable {
             try r.read("tmux_socket", into: &config.computer.tmuxSocket, expecting: "a socket name of letters, digits, '.', '_' or '-'") {
                 $0.isEmpty || $0.contains(where: { !($0.isLetter || $0.isNumber || "._-".contains($0)) }) ? nil : $0
             }
+            try r.read("systemd_units", into: &config.computer.systemdUnits, expecting: "auto or off") { ["auto", "off"].contains($0) ? $0 : nil }
             try r.list("trusted_dirs") { item in
                 var dir = TetherConfiguration.TrustedDirectory(name: "", desc: "", path: "")
                 try item.read("name", into: &dir.name)
@@ -165,6 +166,18 @@ public struct ConfigurationLoader: Sendable {
             try r.read("bounded_state", into: &config.limits.boundedState, in: TetherConfiguration.Bounds.boundedState)
             try r.read("max_sessions", into: &config.limits.maxSessions, in: TetherConfiguration.Bounds.maxSessions)
             try r.read("capture_history_lines", into: &config.limits.captureHistoryLines, in: TetherConfiguration.Bounds.captureHistoryLines)
+            try r.read("session_memory_max", into: &config.limits.sessionMemoryMax,
+                       expecting: "bytes with an optional K, M, G or T suffix (64M), a percentage of memory (50%), infinity, or empty for no limit") {
+                $0.isEmpty ? "" : SessionLimits.bytes($0)
+            }
+            try r.read("session_cpu_quota", into: &config.limits.sessionCPUQuota,
+                       expecting: "a percentage of one CPU (50%, or 200% for two), or empty for no limit") {
+                $0.isEmpty ? "" : SessionLimits.quota($0)
+            }
+            try r.read("session_tasks_max", into: &config.limits.sessionTasksMax,
+                       expecting: "a number of processes and threads (512), a percentage, infinity, or empty for no limit") {
+                $0.isEmpty ? "" : SessionLimits.tasks($0)
+            }
         }
         try root.section("logging") { r in
             let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")

@@ -14,6 +14,7 @@ extension TetherConfiguration {
             ("computer.default_working_dir", computer.defaultWorkingDir),
             ("computer.tmux_binary", computer.tmuxBinary),
             ("computer.tmux_socket", computer.tmuxSocket),
+            ("computer.systemd_units", computer.systemdUnits),
         ]
         for (index, dir) in computer.trustedDirs.enumerated() {
             leaves += [
@@ -45,6 +46,9 @@ extension TetherConfiguration {
             ("limits.bounded_state", String(limits.boundedState)),
             ("limits.max_sessions", String(limits.maxSessions)),
             ("limits.capture_history_lines", String(limits.captureHistoryLines)),
+            ("limits.session_memory_max", limits.sessionMemoryMax),
+            ("limits.session_cpu_quota", limits.sessionCPUQuota),
+            ("limits.session_tasks_max", limits.sessionTasksMax),
             ("logging.level", logging.level.rawValue),
         ]
         for name in agents.keys.sorted() {

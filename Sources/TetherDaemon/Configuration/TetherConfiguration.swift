@@ -1,4 +1,5 @@
 import Logging
+import TetherCore
 
 /// The whole configuration: a tree of values, each with a default, loaded once and passed down.
 ///
@@ -34,6 +35,9 @@ public struct TetherConfiguration: Sendable, Equatable {
         public var defaultWorkingDir = "~"
         public var tmuxBinary = "tmux"
         public var tmuxSocket = "tether"
+        /// `auto`: under a systemd manager, the tmux server runs in a unit of its own and each session
+        /// in a scope of its own; `off`: never.
+        public var systemdUnits = "auto"
         public var trustedDirs: [TrustedDirectory] = []
     }
 
@@ -81,6 +85,17 @@ public struct TetherConfiguration: Sendable, Equatable {
         public var maxSessions = 100
         /// Lines of scrollback a transcript or final screen includes, above the visible screen.
         public var captureHistoryLines = 2000
+        /// Per-session scope limits, systemd syntax; empty is unlimited.
+        public var sessionMemoryMax = ""
+        public var sessionCPUQuota = ""
+        public var sessionTasksMax = ""
+
+        /// The limits as the terminal layer applies them.
+        public var sessionLimits: SessionLimits {
+            SessionLimits(memoryMax: sessionMemoryMax.isEmpty ? nil : sessionMemoryMax,
+                          cpuQuota: sessionCPUQuota.isEmpty ? nil : sessionCPUQuota,
+                          tasksMax: sessionTasksMax.isEmpty ? nil : sessionTasksMax)
+        }
     }
 
     public struct Logging: Sendable, Equatable {

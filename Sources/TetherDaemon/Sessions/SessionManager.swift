@@ -42,6 +42,9 @@ public actor SessionManager {
     private let logger: Logger
     private var lastPersisted: BoundedDictionary<String, Timestamp>
     private var ending: Set<String> = []
+    /// The pid of each live session's pane (its shell), for the scope's accounting.
+    private var panePIDs: [String: Int] = [:]
+    private let environment: ProcessEnvironment
 
     init(store: SessionStore, bridge: TerminalBridge, cache: SessionCache, bus: EventBus, registry: TaskRegistry,
          settings: LiveConfiguration, environment: ProcessEnvironment, time: TimeSource, logger: Logger) {
@@ -65,6 +68,7 @@ public actor SessionManager {
         self.computer = configuration.computer.name
         self.policy = WorkingDirectoryPolicy(configuration: configuration, environment: environment)
         self.tempDirectories = SessionTempDirectory(environment: environment)
+        self.environment = environment
         self.logger = logger
         self.lastPersisted = BoundedDictionary(capacity: configuration.limits.boundedState)
         sink.manager.withLock { $0 = self }
@@ -97,6 +101,7 @@ public actor SessionManager {
                 let session = Session(record)
                 if record != row { try await store.save(record) }
                 cache.upsert(session)
+                if let pid = (try? await bridge.paneState(record.tmuxSessionName))??.pid { panePIDs[record.sessionID] = pid }
                 poller.start(sessionID: record.sessionID, tmuxName: record.tmuxSessionName, directory: record.workingDirectory)
                 bus.publish(.updated(session))
                 result.adopted += 1
@@ -107,6 +112,7 @@ public actor SessionManager {
                 }
                 try await store.save(ended.record)
                 await removeTempDirectory(row.sessionID)
+                await stopScope(row.sessionID)
                 bus.publish(.ended(ended))
                 result.exited += 1
             }
@@ -197,7 +203,13 @@ public actor SessionManager {
                 "TELECLAUDE_SESSION_ID": id, "TETHER_SESSION_ID": id, "ZSH_LAST_WORKING_DIRECTORY": "1",
                 "TMPDIR": temp, "TMP": temp, "TEMP": temp,
             ]
-            _ = try await bridge.createSession(name: name, directory: directory, environment: environment, command: nil)
+            var command: String?
+            if let units = bridge.units, await units.isUsable(timeout: .seconds(configuration.timeouts.subprocessQuick)) {
+                let shell = self.environment.variables["SHELL"].flatMap { $0.isEmpty ? nil : $0 } ?? "/bin/sh"
+                command = units.scopedShell(sessionID: id, shell: shell, limits: configuration.limits.sessionLimits)
+            }
+            let pane = try await bridge.createSession(name: name, directory: directory, environment: environment, command: command)
+            if let pid = pane.pid { panePIDs[id] = pid }
         } catch {
             await removeTempDirectory(id)
             record.status = .closed
@@ -339,6 +351,8 @@ public actor SessionManager {
         poller.stop(sessionID: id)
         let name = session.record.tmuxSessionName
         let final = try? await bridge.capture(name, historyLines: settings.current.limits.captureHistoryLines)
+        // Its whole process tree goes, background children included.
+        await stopScope(id)
         do {
             try await bridge.kill(name)
         } catch {
@@ -361,6 +375,7 @@ public actor SessionManager {
         cache.remove(sessionID: id)
         bus.forget(sessionID: id)
         lastPersisted.removeValue(forKey: id)
+        panePIDs.removeValue(forKey: id)
         await removeTempDirectory(id)
         bus.publish(.ended(ended))
         try await store.save(ended.record)
@@ -394,16 +409,66 @@ public actor SessionManager {
             case .exited(let screen, let exitStatus):
                 ending.insert(id)
                 defer { ending.remove(id) }
-                // The dead pane stays (remain-on-exit) until killed.
+                let reason = await exitReason(id, exitStatus: exitStatus)
+                // The dead pane stays (remain-on-exit) until killed; what it left running goes with its scope.
+                await stopScope(id)
                 try? await bridge.kill(session.record.tmuxSessionName)
                 bus.publish(.processExited(sessionID: id, screen: screen, exitStatus: exitStatus))
-                _ = try await end(localLive(id) ?? session, status: .exited, finalScreen: Self.trimTrailingBlankLines(screen), exitStatus: exitStatus)
+                var last = localLive(id) ?? session
+                last = last.updating { $0.exitReason = reason }
+                _ = try await end(last, status: .exited, finalScreen: Self.trimTrailingBlankLines(screen), exitStatus: exitStatus)
                 logger.info("session exited", metadata: [
-                    "session.id": "\(id)", "tmux.session": "\(session.record.tmuxSessionName)", "exit_status": "\(exitStatus.map(String.init) ?? "unknown")",
+                    "session.id": "\(id)", "tmux.session": "\(session.record.tmuxSessionName)",
+                    "exit_status": "\(exitStatus.map(String.init) ?? "unknown")", "exit_reason": "\(reason ?? "unknown")",
                 ])
             }
         } catch {
             logger.error("cannot record a session change; the daemon keeps serving", metadata: ["session.id": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Scopes and accounting
+
+    private func stopScope(_ id: String) async {
+        guard let units = bridge.units, await units.isUsable(timeout: .seconds(settings.current.timeouts.subprocessQuick)) else { return }
+        await units.stopScope(sessionID: id, timeout: .seconds(settings.current.timeouts.subprocess))
+    }
+
+    /// Why a session's process ended: systemd's verdict on its scope when it has one to give
+    /// (`oom-kill`), else what the exit status says.
+    private func exitReason(_ id: String, exitStatus: Int?) async -> String? {
+        if let units = bridge.units, await units.isUsable(timeout: .seconds(settings.current.timeouts.subprocessQuick)),
+           let result = await units.scopeResult(sessionID: id, timeout: .seconds(settings.current.timeouts.subprocessQuick)),
+           result != "success" {
+            return result
+        }
+        guard let exitStatus else { return nil }
+        if exitStatus > 128 {
+            let signal = exitStatus - 128
+            let names = [1: "SIGHUP", 2: "SIGINT", 6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV", 15: "SIGTERM"]
+            var reason = "killed by \(names[signal] ?? "signal \(signal)")"
+            if signal == 9, let memory = settings.current.limits.sessionLimits.memoryMax { reason += " (memory limit \(memory)?)" }
+            return reason
+        }
+        return "exited with status \(exitStatus)"
+    }
+
+    /// Reads every live session's scope usage and records it when it moved (not persisted on its
+    /// own: the next real change writes it).
+    public func refreshAccounting() async {
+        let targets = panePIDs.compactMap { entry -> (String, Int)? in localLive(entry.key).map { _ in (entry.key, entry.value) } }
+        guard bridge.units != nil, !targets.isEmpty else { return }
+        let usages = (try? await files.run { targets.map { CgroupAccounting.usage(pid: $0.1, unit: SystemdUnits.scopeUnit(sessionID: $0.0)) } }) ?? []
+        for ((id, _), usage) in zip(targets, usages) {
+            guard let usage, let current = localLive(id) else { continue }
+            let oldCPU = current.record.cpuSeconds ?? -1
+            let oldMemory = current.record.memoryBytes ?? -1
+            let memoryMoved = abs((usage.memoryBytes ?? -1) - oldMemory) > max(256 << 10, oldMemory / 100)
+            guard usage.cpuSeconds - oldCPU >= 0.05 || memoryMoved else { continue }
+            try? await update(id, persist: false) {
+                $0.cpuSeconds = usage.cpuSeconds
+                $0.memoryBytes = usage.memoryBytes
+            }
         }
     }
 

@@ -20,6 +20,7 @@ public struct SessionRuntime: Sendable {
         let configuration = settings.current
         let store = try await SessionStore.open(path: configuration.database.path, logger: logger)
         let sessionEnvironment = TerminalSettings.sessionEnvironment(from: environment.variables)
+        let units = SystemdUnits(mode: configuration.computer.systemdUnits, environment: environment.variables, logger: logger)
         let bridge = TerminalBridge(settings: {
             let current = settings.current
             return TerminalSettings(
@@ -28,7 +29,7 @@ public struct SessionRuntime: Sendable {
                 longTimeout: .seconds(current.timeouts.subprocessLong), historyLines: current.limits.captureHistoryLines,
                 environment: sessionEnvironment
             )
-        }, time: time, logger: logger)
+        }, units: units.manager == nil ? nil : units, time: time, logger: logger)
         let cache = SessionCache(localComputer: configuration.computer.name, time: time)
         let bus = EventBus(registry: registry, time: time, boundedState: configuration.limits.boundedState,
                            handlerTimeout: { .seconds(settings.current.timeouts.eventHandler) }, logger: logger)

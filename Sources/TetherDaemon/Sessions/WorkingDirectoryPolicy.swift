@@ -12,7 +12,8 @@ struct WorkingDirectoryPolicy: Sendable {
         var roots = configuration.computer.trustedDirs.map(\.path)
         roots.append(configuration.computer.defaultWorkingDir)
         if let home = environment.homeDirectory { roots.append(home) }
-        self.roots = roots.map { Self.resolve(environment.expandingTilde($0)) }
+        var seen: Set<String> = []
+        self.roots = roots.map { Self.resolve(environment.expandingTilde($0)) }.filter { seen.insert($0).inserted }
     }
 
     /// The resolved directory for `requested`, or an error naming it and saying what is allowed.
