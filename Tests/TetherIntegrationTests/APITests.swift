@@ -138,6 +138,20 @@ import Glibc
         #expect(await daemon.stop() == 0)
     }
 
+    @Test func aManagerThatRefusesUnitsGetsOneWarningAndSessionsStillStart() async throws {
+        // A service's INVOCATION_ID without a manager that will make units (no user bus here, and
+        // systemd is not PID 1 on these machines, or the system manager refuses).
+        let daemon = try await APIDaemon(environment: ["INVOCATION_ID": "0123456789abcdef"])
+        defer { daemon.remove() }
+        let id = try daemon.newSession(command: "echo unisolated-ok")
+        #expect(await eventually { daemon.transcript(id).contains("unisolated-ok") })
+        let log = daemon.process.log
+        let warned = log.components(separatedBy: "sessions are not isolated").count - 1
+        #expect(warned == 1 || log.contains("sessions run in systemd units"), "\(log)")
+        _ = try daemon.newSession()
+        #expect(daemon.process.log.components(separatedBy: "sessions are not isolated").count - 1 <= 1, "warned once, not per session")
+    }
+
     @Test func aStaleSocketIsReplacedAndAPathThatIsNotASocketStopsTheStart() async throws {
         let dir = TemporaryDirectory("tether-stale")
         defer { dir.remove() }
