@@ -76,7 +76,7 @@ func withRuntime(_ world: BenchWorld, _ configuration: TetherConfiguration, _ bo
     let context = ComponentContext(name: component.name, logger: logger, board: board)
     var failure: (any Error)?
     await withDiscardingTaskGroup { group in
-        group.addTask { await registry.run() }
+        group.addTask { await registry.run() }  // registry-exempt: the harness hosts the registry, as main does
         registry.spawn(name: "component.sessions") { try await component.run(context: context) }
         await board.waitUntilAllStarted()
         do { try await body(runtime) } catch { failure = error }
@@ -150,7 +150,7 @@ enum PollingBenchmark {
                 while clock.now < end {
                     try await withThrowingDiscardingTaskGroup { group in
                         for name in sessionNames {
-                            group.addTask {
+                            group.addTask {  // registry-exempt: the one-shot baseline's polls, structured and awaited here
                                 for arguments in [["capture-pane", "-p", "-J", "-t", "=\(name):"],
                                                   ["display-message", "-p", "-t", "=\(name):", "#{pane_current_command}"],
                                                   ["list-panes", "-t", "=\(name):", "-F", "#{pane_dead}"]] {
@@ -193,7 +193,7 @@ enum PollingBenchmark {
     static func tickerDelays(_ body: @escaping @Sendable () async throws -> Void) async throws -> (p50: Double, p99: Double, max: Double, count: Int) {
         let ticker = Ticker()
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await ticker.run() }
+            group.addTask { await ticker.run() }  // registry-exempt: the measuring ticker, a structured child awaited here
             try await body()
             group.cancelAll()
         }
