@@ -202,6 +202,7 @@ final class TmuxControlClient: Sendable {
                 let message = "\(overdue.description) (tmux control client pid \(pid)) got no answer within \(overdue.timeout.milliseconds) ms; the client was killed and will be restarted"
                 overdue.finish(.failure(TetherError(.timeout, message)))
                 ProcessRunner.countTimeout()
+                // Dead now: no other deadline is looked at again while the killed client goes away.
                 markDead("it missed a deadline")
                 terminate()
                 continue
@@ -288,6 +289,7 @@ final class TmuxControlClient: Sendable {
     private func markDead(_ reason: String) {
         let orphans = state.withLock { state -> [Slot] in
             if state.dead == nil { state.dead = reason }
+            state.waiting.removeAll()
             return state.pending.removeAll()
         }
         for slot in orphans {

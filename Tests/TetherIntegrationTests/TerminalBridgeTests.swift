@@ -106,6 +106,28 @@ import Glibc
         }
     }
 
+    @Test func aControlClientThatStopsAnsweringTimesOutIsReplacedAndPollingRecovers() async throws {
+        let world = SessionWorld()
+        defer { world.remove() }
+        let bridge = bridge(world, quick: .milliseconds(500))
+        try await withAttached(bridge) {
+            _ = try await bridge.createSession(name: "tc_frozen01", directory: world.home, environment: [:], command: nil)
+            let server = try #require(pid_t(try await world.tmux(["display-message", "-p", "#{pid}"]).stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)))
+            kill(server, SIGSTOP)  // a tmux server that hangs
+            let started = ContinuousClock.now
+            do {
+                _ = try await bridge.poll("tc_frozen01")
+                Issue.record("a frozen tmux server answered")
+            } catch let error as TetherError {
+                #expect(error.code == .timeout && error.message.contains("capture-pane"), "\(error)")
+            }
+            #expect(started.duration(to: .now) < .seconds(3), "bounded by the quick deadline")
+            kill(server, SIGCONT)
+            #expect(await eventually { bridge.usesControlClient && bridge.controlClientRestarts >= 1 })
+            #expect(try await bridge.poll("tc_frozen01") != nil, "polling works again")
+        }
+    }
+
     @Test func aHangingTmuxTimesOutWithinItsBoundLeavingNoZombieAndNoDescriptor() async throws {
         let world = SessionWorld()
         defer { world.remove() }
