@@ -105,7 +105,7 @@ struct APIRoutes: Sendable {
                 ?? environment.cache.sessions(statuses: wanted).filter { $0.computer != environment.computer }
             sessions += remote
         }
-        return APIResponse.json(WebSocketHub.array(sessions))
+        return APIResponse.json(Session.jsonArray(sessions))
     }
 
     private func createSession(_ request: Request) async -> Response {
@@ -209,14 +209,7 @@ struct APIRoutes: Sendable {
                 json.beginObject()
                 json.member("status", "success")
                 json.key("data")
-                json.beginObject()
-                json.member("status", "success")
-                json.member("session_id", session.id)
-                json.member("project_dir", session.record.workingDirectory)
-                json.member("messages", messages)
-                json.member("created_at", session.record.createdAt.iso8601)
-                json.member("last_activity", session.record.lastActivity.iso8601)
-                json.endObject()
+                session.writeOutput(messages: messages, into: &json)
                 // What the Python client reads (PROTOCOL.md §9.15), beside what the Python server sent.
                 json.member("transcript", messages)
                 json.endObject()

@@ -132,7 +132,7 @@ public final class WebSocketHub: Sendable {
             send(Self.event("sessions_initial") { json in
                 json.member("computer", computer)
                 json.key("sessions")
-                json.raw(Self.array(sessions))
+                json.raw(Session.jsonArray(sessions))
             }, to: id)
         case "preparation":
             let projects = commands.listProjects()
@@ -152,7 +152,7 @@ public final class WebSocketHub: Sendable {
             send(Self.event("sessions_initial") { json in
                 json.member("computer", name)
                 json.key("sessions")
-                json.raw(Self.array(sessions))
+                json.raw(Session.jsonArray(sessions))
             }, to: id)
         }
         if types.contains("projects") {
@@ -268,14 +268,6 @@ public final class WebSocketHub: Sendable {
         json.raw(session.summaryJSON)
         json.endObject()
         return String(decoding: json.bytes, as: UTF8.self)
-    }
-
-    static func array(_ sessions: [Session]) -> [UInt8] {
-        var json = JSONWriter(reservingCapacity: sessions.count * 512 + 2)
-        json.beginArray()
-        for session in sessions { json.raw(session.summaryJSON) }
-        json.endArray()
-        return json.bytes
     }
 
     /// `[{name, desc, path}]`, with `computer` and `description` too when `computer` is given.

@@ -80,15 +80,6 @@ public struct CommandLayer: SessionCommands {
 // MARK: Wire shapes
 
 extension CommandLayer {
-    /// `[summary, ...]`: each session's cached bytes spliced, none encoded again.
-    public static func json(sessions: [Session]) -> [UInt8] {
-        var json = JSONWriter(reservingCapacity: sessions.count * 512 + 2)
-        json.beginArray()
-        for session in sessions { json.raw(session.summaryJSON) }
-        json.endArray()
-        return json.bytes
-    }
-
     /// `[{name, desc, path}]` as `list_projects` answers.
     public static func json(projects: [Project]) -> [UInt8] {
         var json = JSONWriter()
@@ -120,14 +111,7 @@ extension CommandLayer {
     /// `{status, session_id, project_dir, messages, created_at, last_activity}` as `get_session_data` answers.
     public static func json(output session: Session, messages: String) -> [UInt8] {
         var json = JSONWriter(reservingCapacity: messages.utf8.count + 256)
-        json.beginObject()
-        json.member("status", "success")
-        json.member("session_id", session.id)
-        json.member("project_dir", session.record.workingDirectory)
-        json.member("messages", messages)
-        json.member("created_at", session.record.createdAt.iso8601)
-        json.member("last_activity", session.record.lastActivity.iso8601)
-        json.endObject()
+        session.writeOutput(messages: messages, into: &json)
         return json.bytes
     }
 }
