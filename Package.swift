@@ -105,7 +105,7 @@ let package = Package(
         // so no production configuration can reach the switches it reads.
         .executableTarget(
             name: "tetherd-fixture",
-            dependencies: ["TetherDaemon", "TetherCore"],
+            dependencies: ["TetherDaemon", "TetherCore", "TetherTerminal"],
             swiftSettings: strict
         ),
 

@@ -10,9 +10,10 @@ import TetherCore
 ///
 /// Start: a stale socket left by a crash is replaced, another daemon's live socket or a path that
 /// is not a socket is an error; the server binds, the socket gets `api.socket_mode`, and only then
-/// does the component report started. Stop: the server stops accepting, finishes the requests in
-/// flight (a registry task that the drain lets complete within `timeouts.shutdown`), closes the
-/// WebSockets and removes the socket.
+/// does the component report started. It beats only while its server task runs and the socket
+/// accepts a connection; a server that stops on its own is a component failure. Stop (asked first
+/// in the drain): the server stops accepting, finishes the requests in flight, closes the
+/// WebSockets and removes the socket, within the component's share of `timeouts.shutdown`.
 public struct APIServer: Component {
     public let name = "api"
     public let heartbeatInterval: Duration = .seconds(5)
@@ -89,13 +90,27 @@ public struct APIServer: Component {
         let subscription = environment.bus.subscribe("api.websocket") { event in hub.publish(event) }
         context.logger.info("API listening", metadata: ["api.socket": "\(socketPath)", "api.socket_mode": "0\(String(socketMode, radix: 8))"])
         context.started()
-        while !Task.isCancelled {
-            context.beat()
-            do { try await time.sleep(for: heartbeatInterval) } catch { break }
+        // Beat only on proof of work: the server task alive and the socket accepting a connection.
+        var accepting = true
+        while await context.sleep(for: heartbeatInterval) {
+            if server.isFinished {
+                environment.bus.unsubscribe(subscription)
+                await files.stop()
+                throw TetherError(.unavailable, "the API server on \(socketPath) stopped: \(failure.withLock { $0 } ?? "it returned on its own")")
+            }
+            let answered = (try? await files.run { Self.isServing(socketPath) }) ?? false
+            if answered { context.beat() }
+            if answered != accepting {
+                accepting = answered
+                context.logger.log(level: answered ? .notice : .error,
+                                   answered ? "the API socket accepts connections again" : "the API socket does not accept connections; not beating",
+                                   metadata: ["api.socket": "\(socketPath)"])
+            }
         }
-        // Stop accepting, let requests in flight finish (the server task is allowed to complete).
+        // Stop accepting, let requests in flight finish and WebSockets close, then remove the socket.
         environment.bus.unsubscribe(subscription)
         await group.triggerGracefulShutdown()
+        await server.waitUntilFinished()
         await files.stop()
     }
 

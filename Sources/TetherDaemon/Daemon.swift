@@ -65,8 +65,11 @@ public enum Daemon {
         runtime.manager.poller.observeBatches { [metrics = api.metrics] in metrics.recordPoll(duration: $0) }
         // Anything that records through swift-metrics (the API's request metrics) lands in /metrics too.
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: api.metrics.registry))
+        // Started in this order, each once the one before can serve; stopped in reverse: the API stops
+        // accepting first, then the sessions and their pollers, the store last.
         let components: [any Component] = [
             PoolLagMonitor(time: time),
+            StoreComponent(store: runtime.store),
             SessionsComponent(runtime: runtime, registry: registry, time: time),
             api,
         ] + extraComponents(registry, time, runtime)

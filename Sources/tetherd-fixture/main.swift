@@ -3,10 +3,15 @@
 //   TETHER_FIXTURE_STALL_AFTER=S   a component that beats every 100 ms stops beating after S seconds
 //   TETHER_FIXTURE_IDLE_TASKS=N    N idle registry tasks that wait for the drain
 //   TETHER_FIXTURE_FAKE_SESSIONS=N N sessions in the cache with no tmux behind them (listing benchmarks)
+//   TETHER_FIXTURE_SLOW_CLEANUP=MS a component, stopped first, whose clean-up runs
+//                                  TETHER_FIXTURE_CLEANUP_COMMAND (sh -c) if set, takes MS more
+//                                  milliseconds, then writes the setting `fixture.cleanup` in the store
+//   TETHER_FIXTURE_RETURN_AFTER=S  a component that returns on its own S seconds after it started
 // Usage: tetherd-fixture [--config PATH]
 import Foundation
 import TetherCore
 import TetherDaemon
+import TetherTerminal
 
 /// Beats like a healthy component, then hangs without exiting: what a deadlocked component looks like.
 struct StallingComponent: Component {
@@ -40,10 +45,7 @@ struct IdleTasksComponent: Component {
             registry.spawn(name: "fixture.idle") { [time] in try await time.sleep(for: .seconds(86_400)) }
         }
         context.started()
-        while true {
-            context.beat()
-            try await time.sleep(for: heartbeatInterval)
-        }
+        repeat { context.beat() } while await context.sleep(for: heartbeatInterval)
     }
 }
 
@@ -68,10 +70,45 @@ struct FakeSessionsComponent: Component {
             runtime.cache.upsert(Session(record))
         }
         context.started()
-        while true {
-            context.beat()
-            try await time.sleep(for: heartbeatInterval)
+        repeat { context.beat() } while await context.sleep(for: heartbeatInterval)
+    }
+}
+
+/// Needs time to clean up, and records in the store during it: the ordered drain must let it finish.
+struct SlowCleanupComponent: Component {
+    let name = "fixture-cleanup"
+    let heartbeatInterval: Duration = .seconds(1)
+    /// The most the clean-up command may take.
+    static let commandTimeout: Duration = .seconds(5)
+    let cleanup: Duration
+    let command: String?
+    let runtime: SessionRuntime
+    let time: TimeSource
+
+    func run(context: ComponentContext) async throws {
+        context.started()
+        repeat { context.beat() } while await context.sleep(for: heartbeatInterval)
+        let began = time.now
+        if let command {
+            let output = try? await ProcessRunner.run("/bin/sh", ["-c", command], environment: ProcessInfo.processInfo.environment, timeout: Self.commandTimeout)
+            context.logger.info("fixture: clean-up command ran", metadata: ["status": "\(output.map { "\($0.status)" } ?? "failed")"])
         }
+        try await time.sleep(for: cleanup)
+        try await runtime.store.setSetting("fixture.cleanup", "done in \((time.now - began).milliseconds) ms")
+        context.logger.info("fixture: clean-up done")
+    }
+}
+
+/// Serves for a while, then returns although nobody asked it to stop: a component that died quietly.
+struct ReturningComponent: Component {
+    let name = "fixture-return"
+    let heartbeatInterval: Duration = .seconds(1)
+    let after: Duration
+    let time: TimeSource
+
+    func run(context: ComponentContext) async throws {
+        context.started()
+        _ = await context.sleep(for: after)
     }
 }
 
@@ -83,6 +120,8 @@ if let index = CommandLine.arguments.firstIndex(of: "--config"), index + 1 < Com
 let stallAfter = environment["TETHER_FIXTURE_STALL_AFTER"].flatMap(Double.init)
 let idleTasks = environment["TETHER_FIXTURE_IDLE_TASKS"].flatMap(Int.init) ?? 0
 let fakeSessions = environment["TETHER_FIXTURE_FAKE_SESSIONS"].flatMap(Int.init) ?? 0
+let slowCleanup = environment["TETHER_FIXTURE_SLOW_CLEANUP"].flatMap(Int64.init)
+let returnAfter = environment["TETHER_FIXTURE_RETURN_AFTER"].flatMap(Double.init)
 
 await Daemon.run(configPath: configPath) { registry, time, runtime in
     var components: [any Component] = []
@@ -94,6 +133,13 @@ await Daemon.run(configPath: configPath) { registry, time, runtime in
     }
     if idleTasks > 0 {
         components.append(IdleTasksComponent(count: idleTasks, registry: registry, time: time))
+    }
+    if let slowCleanup {
+        components.append(SlowCleanupComponent(cleanup: .milliseconds(slowCleanup), command: environment["TETHER_FIXTURE_CLEANUP_COMMAND"],
+                                               runtime: runtime, time: time))
+    }
+    if let returnAfter {
+        components.append(ReturningComponent(after: .milliseconds(Int64(returnAfter * 1000)), time: time))
     }
     return components
 }

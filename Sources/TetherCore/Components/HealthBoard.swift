@@ -7,7 +7,7 @@ public final class HealthBoard: Sendable {
 
     /// Where a component is in its life.
     public enum Phase: String, Sendable {
-        case starting, running, stopped, failed
+        case starting, running, stopping, stopped, failed
     }
 
     /// One component as seen now.
@@ -22,6 +22,7 @@ public final class HealthBoard: Sendable {
         var interval: Duration
         var phase = Phase.starting
         var lastBeat: Duration
+        let started = AsyncEvent()
     }
 
     private let time: TimeSource
@@ -40,12 +41,25 @@ public final class HealthBoard: Sendable {
 
     func markStarted(_ name: String) {
         let now = time.now
-        let everyoneStarted = entries.withLock { entries -> Bool in
-            entries[name]?.phase = .running
+        let (started, everyoneStarted) = entries.withLock { entries -> (AsyncEvent?, Bool) in
+            if entries[name]?.phase == .starting { entries[name]?.phase = .running }
             entries[name]?.lastBeat = now
-            return entries.values.allSatisfy { $0.phase != .starting }
+            return (entries[name]?.started, entries.values.allSatisfy { $0.phase != .starting })
         }
+        started?.fire()
         if everyoneStarted { allStarted.fire() }
+    }
+
+    /// The event that fires when `name` reports started (nil for an unknown name).
+    public func startedEvent(_ name: String) -> AsyncEvent? {
+        entries.withLock { $0[name]?.started }
+    }
+
+    /// Records that the supervisor asked `name` to stop: it is no longer expected to beat.
+    public func markStopping(_ name: String) {
+        entries.withLock { entries in
+            if entries[name]?.phase == .running || entries[name]?.phase == .starting { entries[name]?.phase = .stopping }
+        }
     }
 
     func beat(_ name: String) {
@@ -79,7 +93,7 @@ public final class HealthBoard: Sendable {
                 switch entry.phase {
                 case .running: stale = since > entry.interval * Self.staleFactor
                 case .failed: stale = true
-                case .starting, .stopped: stale = false
+                case .starting, .stopping, .stopped: stale = false
                 }
                 return Report(name: name, phase: entry.phase, sinceLastBeat: since, isStale: stale)
             }

@@ -69,3 +69,27 @@ extension AsyncEvent {
         }
     }
 }
+
+extension AsyncEvent {
+    /// Waits until one of `events` fires or `timeout` (if any) passes on `time`, or the caller is
+    /// cancelled; the index of an event that fired (the lowest, if several did), or nil.
+    public static func first(of events: [AsyncEvent], timeout: Duration?, on time: TimeSource) async -> Int? {
+        if let fired = events.firstIndex(where: \.isFired) { return fired }
+        _ = await withTaskGroup(of: Int?.self) { group in
+            // registry-exempt: a structured race between the events and their deadline, all awaited here.
+            for (index, event) in events.enumerated() {
+                group.addTask { await event.wait() ? index : nil }  // registry-exempt: see above
+            }
+            if let timeout {
+                group.addTask {  // registry-exempt: see above
+                    try? await time.sleep(for: timeout)
+                    return nil
+                }
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        return events.firstIndex(where: \.isFired)
+    }
+}

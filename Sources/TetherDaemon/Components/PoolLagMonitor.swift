@@ -32,8 +32,7 @@ public final class PoolLagMonitor: Component {
         context.started()
         var deadline = time.now + Self.tick
         var lastWarning: Duration?
-        while true {
-            try await time.sleep(until: deadline)
+        while await context.sleep(until: deadline) {
             let now = time.now
             let lag = max(.zero, now - deadline)
             readings.withLock {

@@ -30,26 +30,32 @@ public struct SessionsComponent: Component {
         }
         let poller = runtime.manager.poller
         let scheduler = registry.spawn(name: "poller") { await poller.run() }
+        guard await context.waitUntil(attached) else {
+            await stop(control: control, scheduler: scheduler)
+            return
+        }
+        let found: SessionManager.Reconciliation
         do {
-            await attached.wait()
-            try Task.checkCancellation()
-            let found = try await runtime.manager.reconcile()
-            context.logger.info("sessions ready", metadata: [
-                "sessions.adopted": "\(found.adopted)", "sessions.exited": "\(found.exited)",
-                "tmux.control_client": "\(bridge.usesControlClient)",
-            ])
-            context.started()
-            // The heartbeat doubles as the accounting tick: scope CPU and memory every few seconds.
-            while true {
-                context.beat()
-                await runtime.manager.refreshAccounting()
-                try await time.sleep(for: heartbeatInterval)
-            }
+            found = try await runtime.manager.reconcile()
         } catch {
             await stop(control: control, scheduler: scheduler)
-            if error is CancellationError { return }
             throw error
         }
+        context.logger.info("sessions ready", metadata: [
+            "sessions.adopted": "\(found.adopted)", "sessions.exited": "\(found.exited)",
+            "tmux.control_client": "\(bridge.usesControlClient)",
+        ])
+        context.started()
+        // The heartbeat doubles as the accounting tick: scope CPU and memory every few seconds.
+        repeat {
+            guard !scheduler.isFinished, !control.isFinished else {
+                await stop(control: control, scheduler: scheduler)
+                throw TetherError(.terminal, "the \(scheduler.isFinished ? "poller" : "tmux control client") task ended while the daemon was running")
+            }
+            await runtime.manager.refreshAccounting()
+            context.beat()
+        } while await context.sleep(for: heartbeatInterval)
+        await stop(control: control, scheduler: scheduler)
     }
 
     private func stop(control: TaskHandle, scheduler: TaskHandle) async {
@@ -64,6 +70,5 @@ public struct SessionsComponent: Component {
         await control.waitUntilFinished()
         await runtime.manager.shutdown()
         await runtime.stats.stop()
-        await runtime.store.close()
     }
 }

@@ -1,8 +1,15 @@
 import Logging
 import TetherCore
 
-/// The root of the daemon: owns the task registry and every component, runs the start sequence,
-/// tells systemd how things are, reloads on SIGHUP and drains everything on SIGTERM.
+/// The root of the daemon: owns the task registry and every component, starts them in order, tells
+/// systemd how things are, reloads on SIGHUP and, on SIGTERM, stops the components in reverse order
+/// and drains every task that is left.
+///
+/// Why its own order rather than swift-service-lifecycle's `ServiceGroup`: the components must run
+/// as registry tasks (the one way work starts here, counted and named in `/metrics`), each needs its
+/// own share of `timeouts.shutdown` (a `ServiceGroup` has one budget for all and then cancels all),
+/// the next component must start only once the one before it can serve, and a component that
+/// returns early must be a failure with exit status 1 whatever its kind.
 public actor Supervisor {
     /// The daemon's life, in order; `reloading` returns to `ready`.
     public enum State: String, Sendable {
@@ -11,25 +18,39 @@ public actor Supervisor {
 
     /// How long every component together may take to report started before the start fails.
     public static let startTimeout: Duration = .seconds(60)
+    /// How long a component cancelled at the end of its share may take to return before it is
+    /// abandoned: long enough for a task that honours cancellation, short against `TimeoutStopSec`.
+    public static let componentCancellationGrace: Duration = .milliseconds(500)
+
+    /// One started component and the events of its life.
+    struct Running {
+        let component: any Component
+        let handle: TaskHandle
+        let stopRequest: AsyncEvent
+        let finished: AsyncEvent
+    }
 
     public let registry: TaskRegistry
     public let board: HealthBoard
     public let settings: LiveConfiguration
-    private let loader: ConfigurationLoader
+    let loader: ConfigurationLoader
     private let origin: ConfigurationLoader.Origin
     private let components: [any Component]
     private let sessionCount: @Sendable () -> Int
-    private let notifier: any ServiceNotifier
-    private let logLevel: LogLevelControl
-    private let logger: Logger
-    private let time: TimeSource
+    let notifier: any ServiceNotifier
+    let logLevel: LogLevelControl
+    let logger: Logger
+    let time: TimeSource
 
-    public private(set) var state = State.starting
-    private let stopRequested = AsyncEvent()
-    private var failure: String?
+    public internal(set) var state = State.starting
+    let stopRequested = AsyncEvent()
+    /// A second stop signal: every wait of the drain ends at once.
+    let escalated = AsyncEvent()
+    var running: [Running] = []
+    var failure: String?
     private var stopSignals = 0
-    private var reloadPending = false
-    private var lastReloadError: String?
+    var reloadPending = false
+    var lastReloadError: String?
     private let startedAt: Duration
 
     public init(
@@ -68,20 +89,11 @@ public actor Supervisor {
         for component in components {
             board.register(component.name, heartbeatInterval: component.heartbeatInterval)
         }
-        for component in components {
-            startComponent(component)
-        }
-        notifier.notify([ServiceNotification.status("starting: waiting for \(components.map(\.name).joined(separator: ", "))")])
-        let allStarted = await waitForComponents()
-        if let failure {
-            return fail(failure)
-        }
-        guard allStarted else {
+        if let problem = await startInOrder() {
+            if let failure { return await drain(failedStart: failure) }
             if stopRequested.isFired { return await drain() }
-            let waiting = board.reports().filter { $0.phase == .starting }.map(\.name)
-            return fail("components did not start within \(Self.startTimeout): \(waiting.joined(separator: ", "))")
+            return await drain(failedStart: problem)
         }
-        guard !stopRequested.isFired else { return await drain() }
 
         state = .ready
         let startup = time.now - startedAt
@@ -105,91 +117,78 @@ public actor Supervisor {
         return await drain()
     }
 
-    private func startComponent(_ component: any Component) {
-        let context = ComponentContext(
-            name: component.name,
-            logger: logger.with("component.name", component.name),
-            board: board
-        )
-        registry.spawn(name: "component.\(component.name)") { [board] in
-            do {
-                try await component.run(context: context)
-                board.markFinished(component.name, failed: false)
-            } catch is CancellationError {
-                board.markFinished(component.name, failed: false)
-            } catch {
-                board.markFinished(component.name, failed: true)
-                await self.componentFailed(component.name, error)
+    /// Starts each component once the one before it has reported started; nil when all did, else
+    /// why the start ended early (a stop, a failure, the start timeout).
+    private func startInOrder() async -> String? {
+        let deadline = time.now + Self.startTimeout
+        for component in components {
+            notifier.notify([ServiceNotification.status("starting: \(component.name)")])
+            let entry = startComponent(component)
+            running.append(entry)
+            guard let started = board.startedEvent(component.name) else { continue }
+            let first = await AsyncEvent.first(of: [started, entry.finished, stopRequested], timeout: deadline - time.now, on: time)
+            guard first == 0 else {
+                if first == nil {
+                    return "component \(component.name) did not start within \(Self.startTimeout)"
+                }
+                return failure ?? "stop requested while starting \(component.name)"
             }
         }
+        return nil
     }
 
-    private func componentFailed(_ name: String, _ error: any Error) {
-        guard state != .stopping, state != .stopped else { return }
-        let message = "component \(name) failed: \(error)"
-        logger.critical("component failed; stopping the daemon so systemd can restart it", metadata: [
-            "component.name": "\(name)", "error": "\(error)",
+    private func startComponent(_ component: any Component) -> Running {
+        let stopRequest = AsyncEvent()
+        let finished = AsyncEvent()
+        let name = component.name
+        let context = ComponentContext(
+            name: name,
+            logger: logger.with("component.name", name),
+            board: board,
+            stopRequest: stopRequest,
+            time: time
+        )
+        // `.complete`: the supervisor stops components itself before the registry drains the rest.
+        let handle = registry.spawn(name: "component.\(name)", onShutdown: .complete) { [board] in
+            var thrown: (any Error)?
+            do {
+                try await component.run(context: context)
+            } catch {
+                thrown = error
+            }
+            let asked = stopRequest.isFired
+            let failed = thrown.map { !($0 is CancellationError) } ?? false
+            board.markFinished(name, failed: failed || !asked)
+            // The verdict first, so whoever waits on `finished` sees why it ended.
+            await self.componentEnded(name, error: thrown, asked: asked)
+            finished.fire()
+        }
+        return Running(component: component, handle: handle, stopRequest: stopRequest, finished: finished)
+    }
+
+    /// A component's `run` returned or threw. Before a stop was asked of it (and short of an
+    /// escalated stop) that is a failure: the daemon stops with exit status 1 so systemd restarts it.
+    private func componentEnded(_ name: String, error: (any Error)?, asked: Bool) {
+        if asked || escalated.isFired {
+            if let error, !(error is CancellationError) {
+                logger.error("component failed while stopping", metadata: ["component.name": "\(name)", "error": "\(error)"])
+            }
+            return
+        }
+        let reason = error.map { "\($0)" } ?? "it returned while the daemon was running"
+        logger.critical("component ended unexpectedly; stopping the daemon so systemd can restart it", metadata: [
+            "component.name": "\(name)", "error": "\(reason)",
         ])
-        failure = failure ?? message
+        failure = failure ?? "component \(name) failed: \(reason)"
         stopRequested.fire()
     }
 
-    private func waitForComponents() async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            // registry-exempt: a structured race of three waits, cancelled before this returns.
-            group.addTask { await self.board.waitUntilAllStarted(); return !Task.isCancelled }  // registry-exempt: see above
-            group.addTask { await self.stopRequested.wait(); return false }  // registry-exempt: see above
-            group.addTask { [time] in  // registry-exempt: see above
-                try? await time.sleep(for: Self.startTimeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-    }
-
-    private func fail(_ reason: String) -> Int32 {
-        state = .stopped
-        logger.critical("tetherd failed to start", metadata: ["error": "\(reason)"])
-        notifier.notify([ServiceNotification.status("failed: \(reason)")])
-        return 1
-    }
-
     /// The `STATUS=` text while serving.
-    private func readyStatus() -> String {
+    func readyStatus() -> String {
         let config = settings.current
         var status = "ready: \(sessionCount()) sessions, redis \(config.redis.enabled ? "enabled" : "disabled")"
         if let lastReloadError { status += "; last reload failed, running on the previous configuration: \(lastReloadError)" }
         return status
-    }
-
-    // MARK: Watchdog
-
-    private func startWatchdog(period: Duration) {
-        let interval = period / 2
-        logger.debug("watchdog enabled", metadata: ["watchdog.interval_ms": "\(interval.milliseconds)"])
-        registry.spawn(name: "watchdog") { [board, notifier, logger, time] in
-            var reportedStall: [String] = []
-            while true {
-                let unhealthy = board.unhealthy()
-                if unhealthy.isEmpty {
-                    notifier.notify([ServiceNotification.watchdog])
-                    if !reportedStall.isEmpty {
-                        logger.notice("components healthy again; watchdog pings resumed")
-                        reportedStall = []
-                    }
-                } else if unhealthy != reportedStall {
-                    reportedStall = unhealthy
-                    logger.error(
-                        "components stalled; withholding watchdog pings so systemd restarts the daemon",
-                        metadata: ["components.stalled": "\(unhealthy.joined(separator: ","))"]
-                    )
-                    notifier.notify([ServiceNotification.status("stalled: \(unhealthy.joined(separator: ", "))")])
-                }
-                try await time.sleep(for: interval)
-            }
-        }
     }
 
     // MARK: Signals
@@ -202,84 +201,9 @@ public actor Supervisor {
             stopRequested.fire()
         } else {
             logger.warning("second stop signal: cancelling every task now", metadata: ["signal": "\(name)"])
+            escalated.fire()
             registry.cancelAll()
         }
-    }
-
-    /// SIGHUP: re-read the configuration, apply what can change live, keep the old one if the new is invalid.
-    public func reload() async {
-        switch state {
-        case .starting:
-            reloadPending = true
-            return
-        case .reloading, .stopping, .stopped:
-            return
-        case .ready:
-            break
-        }
-        state = .reloading
-        notifier.notify([ServiceNotification.reloading, ServiceNotification.status("reloading configuration")])
-        let old = settings.current
-        do {
-            let (new, newOrigin) = try loader.load()
-            let change = ConfigurationChange(from: old, to: new)
-            settings.replace(with: old.applyingLiveSections(of: new))
-            logLevel.current = new.logging.level
-            lastReloadError = nil
-            logger.log(
-                level: change.needRestart.isEmpty ? .info : .notice,
-                "configuration reloaded",
-                metadata: [
-                    "config.origin": "\(newOrigin)",
-                    "config.changed": "\(change.appliedLive.joined(separator: ","))",
-                    "config.restart_required": "\(change.needRestart.joined(separator: ","))",
-                ]
-            )
-            logger.debug("reload applied", metadata: ["log.level": "\(new.logging.level)"])
-        } catch {
-            lastReloadError = "\(error)"
-            logger.error(
-                "configuration reload failed; still running on the previous configuration",
-                metadata: ["error": "\(error)"]
-            )
-        }
-        // A stop may have arrived while we were reloading; it wins.
-        guard state == .reloading else { return }
-        state = .ready
-        notifier.notify([ServiceNotification.ready, ServiceNotification.status(readyStatus())])
-    }
-
-    // MARK: Stopping
-
-    private func drain() async -> Int32 {
-        state = .stopping
-        let timeout = Duration.milliseconds(Int64(settings.current.timeouts.shutdown * 1000))
-        let live = registry.liveCount
-        notifier.notify([ServiceNotification.stopping, ServiceNotification.status("stopping: draining \(live) tasks")])
-        let start = time.now
-        let abandoned = await registry.shutdown(timeout: timeout)
-        let elapsed = time.now - start
-        state = .stopped
-        if abandoned.isEmpty {
-            logger.info(
-                "drained \(live) tasks",
-                metadata: ["tasks.drained": "\(live)", "drain_ms": "\(elapsed.milliseconds)"]
-            )
-        } else {
-            logger.error(
-                "drained \(live - abandoned.count) of \(live) tasks; abandoned the rest at the deadline",
-                metadata: [
-                    "tasks.drained": "\(live - abandoned.count)",
-                    "tasks.abandoned": "\(abandoned.joined(separator: ","))",
-                    "drain_ms": "\(elapsed.milliseconds)",
-                ]
-            )
-        }
-        if let failure {
-            notifier.notify([ServiceNotification.status("failed: \(failure)")])
-            return 1
-        }
-        return abandoned.isEmpty ? 0 : 1
     }
 }
 

@@ -13,7 +13,7 @@ final class APIDaemon: @unchecked Sendable {
     let project: String
     let computer = "apihost"
 
-    init(websocketQueue: Int = 1024, environment extra: [String: String] = [:]) async throws {
+    init(websocketQueue: Int = 1024, environment extra: [String: String] = [:], binary: String = Binaries.tetherd) async throws {
         socket = dir.file("run/api.sock")
         project = dir.file("project")
         try FileManager.default.createDirectory(atPath: project + "/todos/cache-unification", withIntermediateDirectories: true)
@@ -26,11 +26,12 @@ final class APIDaemon: @unchecked Sendable {
               trusted_dirs: [{name: project, desc: "the test project", path: \(project)}]
             api: {socket: \(socket), websocket_queue: \(websocketQueue)}
             polling: {interval: 0.2, min_interval: 0.1, max_interval: 0.5}
+            database: {path: \(dir.file("tether.db"))}
             """)
         var environment = daemonEnvironment(home: dir.path)
         environment["SHELL"] = "/bin/sh"
         environment.merge(extra) { $1 }
-        process = try ChildProcess(Binaries.tetherd, ["--config", dir.file("tether.yml")], environment: environment, logPath: dir.file("log"))
+        process = try ChildProcess(binary, ["--config", dir.file("tether.yml")], environment: environment, logPath: dir.file("log"))
         let up = await eventually { (try? client.get("/health").status) == 200 }
         guard up else { throw SandboxError("tetherd did not serve \(socket): \(process.log)") }
     }

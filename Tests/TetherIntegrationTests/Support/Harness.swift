@@ -54,13 +54,24 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -
 }
 
 /// A unix datagram socket that plays systemd's notify socket and records every message.
+///
+/// A thread reads it all the time, as systemd does: the kernel queues only a few datagrams
+/// (`net.unix.max_dgram_qlen`), and a daemon's sd_notify blocks once that queue is full.
 final class NotifyListener: Sendable {
     let path: String
     private let fd: Int32
+    private let inbox = Inbox()
+    /// What the reader thread shares with the listener (not the listener itself, so it can go away).
+    private final class Inbox: Sendable {
+        let received = Mutex<[String]>([])
+        let closed = Atomic<Bool>(false)
+    }
+    /// How long the reader waits in one recv, so it notices `deinit` soon after.
+    private static let readTimeoutMicroseconds = 50_000
 
     init(directory: TemporaryDirectory) throws {
         path = directory.file("notify.sock")
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { buffer in
@@ -70,24 +81,23 @@ final class NotifyListener: Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard result == 0 else { throw POSIXError(.EADDRINUSE) }
+        var timeout = timeval(tv_sec: 0, tv_usec: Self.readTimeoutMicroseconds)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let thread = Thread { [fd, inbox] in
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while !inbox.closed.load(ordering: .relaxed) {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count > 0 { inbox.received.withLock { $0.append(String(decoding: buffer[0..<count], as: UTF8.self)) } }
+            }
+            close(fd)
+        }
+        thread.start()
     }
 
-    deinit { close(fd) }
-
-    private let received = Mutex<[String]>([])
+    deinit { inbox.closed.store(true, ordering: .relaxed) }
 
     /// Every message so far, each as its lines joined by newlines, in arrival order.
-    var messages: [String] {
-        received.withLock { messages in
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let count = recv(fd, &buffer, buffer.count, 0)
-                guard count > 0 else { break }
-                messages.append(String(decoding: buffer[0..<count], as: UTF8.self))
-            }
-            return messages
-        }
-    }
+    var messages: [String] { inbox.received.withLock { $0 } }
 
     /// Every assignment so far (`READY=1`, `STATUS=...`), flattened in order.
     var assignments: [String] { messages.flatMap { $0.split(separator: "\n").map(String.init) } }
