@@ -22,6 +22,7 @@ run: build
 	.build/debug/tetherd $(if $(CONFIG),--config $(CONFIG))
 
 check-tasks:
+	@sh scripts/test-check-tasks.sh
 	@sh scripts/check-tasks.sh
 
 test: deps check-tasks

@@ -1,14 +1,15 @@
 #!/bin/sh
-# House rule: concurrent work starts only in the TaskRegistry. Fails on unstructured tasks in Sources,
-# except lines that carry a comment containing 'registry-exempt' and saying why.
+# House rule: concurrent work starts only in the TaskRegistry. Fails on every other way to start it
+# in Sources: `Task {`, `Task(priority:)`, `Task(name:)`, `Task.detached`, a task group's `addTask`,
+# `Thread {`/`Thread(`, and `DispatchQueue….async`. A line may do so only if it carries a comment
+# containing 'registry-exempt' that says why.
 set -eu
-# A bare `Task {` (not a task group's structured `addTask {`), Task.detached, Task(priority:), and
-# DispatchQueue....async.
-hits=$(grep -rnE '(^|[^A-Za-z0-9_.])Task[[:space:]]*(\{|\(priority)|Task\.detached|DispatchQueue\.[a-zA-Z]+(\([^)]*\))?\.async' Sources \
-         --include='*.swift' | grep -v 'registry-exempt' || true)
+dir=${1:-Sources}
+pattern='(^|[^A-Za-z0-9_.])Task[[:space:]]*(\{|\()|Task\.detached|addTask(UnlessCancelled)?[[:space:]]*(\{|\()|(^|[^A-Za-z0-9_.])Thread[[:space:]]*(\{|\()|DispatchQueue(\.[A-Za-z]+(\([^)]*\))?)?\.async'
+hits=$(grep -rnE "$pattern" "$dir" --include='*.swift' | grep -v 'registry-exempt' || true)
 if [ -n "$hits" ]; then
-    echo "tether: tasks started outside the TaskRegistry (spawn them through it, or mark the line 'registry-exempt: why'):" >&2
+    echo "tether: concurrent work started outside the TaskRegistry (spawn it through the registry, or mark the line 'registry-exempt: why'):" >&2
     echo "$hits" >&2
     exit 1
 fi
-echo "tether: no tasks outside the registry"
+echo "tether: no concurrent work outside the registry"

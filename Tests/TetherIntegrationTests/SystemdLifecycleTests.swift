@@ -49,11 +49,18 @@ struct SystemdLifecycleTests {
             let took = clock.now - began
             #expect(stop.status == 0)
             #expect(took < .seconds(2), "systemctl stop took \(took)")
-            // The pool monitor; the sessions component, its tmux control client and poller; the API component,
-            // its server, its event subscriber and the bus's deadline sweeper; the watchdog pinger.
-            let drained = try await eventually { try await sandbox.journal().contains("drained 9 tasks") }
+            let drained = try await eventually { try await sandbox.journal().contains("drained ") }
             let journal = try await sandbox.journal()
             #expect(drained, "\(journal)")
+            // One entry per component, in reverse start order, each with how long its stop took.
+            let stops = try await sandbox.journal("MESSAGE='component stopped'", format: "verbose")
+            let order = stops.split(separator: "\n").compactMap { line -> String? in
+                let field = line.trimmingCharacters(in: .whitespaces)
+                return field.hasPrefix("COMPONENT_NAME=") ? String(field.dropFirst("COMPONENT_NAME=".count)) : nil
+            }
+            #expect(order == ["api", "sessions", "store", "pool-monitor"], "\(stops)")
+            let times = stops.split(separator: "\n").filter { $0.contains("COMPONENT_STOP_MS=") }.map { $0.trimmingCharacters(in: .whitespaces) }
+            print("systemd sandbox stop: \(zip(order, times).map { "\($0) \($1)" }.joined(separator: ", ")); systemctl stop took \(took)")
             #expect(try await sandbox.property("ExecMainStatus") == "0")
             #expect(try await sandbox.property("Result") == "success")
         }

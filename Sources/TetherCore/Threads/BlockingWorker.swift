@@ -19,7 +19,7 @@ public final class BlockingWorker: Sendable {
     public init(name: String) {
         self.name = name
         // The thread holds the worker until stop() ends its loop.
-        let thread = Thread { self.loop() }
+        let thread = Thread { self.loop() }  // registry-exempt: blocking calls need a thread of their own, off the pool
         thread.name = name
         thread.start()
     }
