@@ -101,13 +101,11 @@ struct SessionUnitsTests {
             #expect(try await sandbox.property("ActiveState") == "active")
 
             // The daemon's figure against systemd's, read back to back.
-            var agreed = false
-            for _ in 0..<20 where !agreed {
-                try await Task.sleep(for: .seconds(1))
-                guard let ours = try client.get("/sessions/\(calm)").object["memory_bytes"] as? Int else { continue }
+            let agreed = try await eventually(timeout: .seconds(20)) {
+                guard let ours = try client.get("/sessions/\(calm)").object["memory_bytes"] as? Int else { return false }
                 let theirs = Int(try await sandbox.run("systemctl --user show -p MemoryCurrent --value tether-session-\(calm).scope").output
                     .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-                agreed = theirs > 0 && abs(ours - theirs) <= theirs / 10
+                return theirs > 0 && abs(ours - theirs) <= theirs / 10
             }
             #expect(agreed, "memory_bytes within 10% of the scope's MemoryCurrent")
             let metrics = try client.get("/metrics").text

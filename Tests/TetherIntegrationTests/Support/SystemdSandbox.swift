@@ -48,11 +48,9 @@ final class SystemdSandbox: @unchecked Sendable {
         pids = ["manager.pid", "journald.pid"].compactMap {
             try? String(contentsOfFile: dir.file($0), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        var running = false
-        for _ in 0..<100 where !running {
+        let running = try await eventually {
             let state = try await run("systemctl --user is-system-running").output
-            running = state.contains("running") || state.contains("degraded")
-            if !running { try await Task.sleep(for: .milliseconds(50)) }
+            return state.contains("running") || state.contains("degraded")
         }
         guard running else { throw SandboxError("the user manager did not come up") }
     }
