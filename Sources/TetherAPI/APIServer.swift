@@ -16,6 +16,7 @@ import TetherCore
 /// WebSockets and removes the socket, within the component's share of `timeouts.shutdown`.
 public struct APIServer: Component {
     public let name = "api"
+    /// A socket probe this often costs one connect, and a dead server shows within 15 s.
     public let heartbeatInterval: Duration = .seconds(5)
     /// The largest WebSocket message a client may send.
     public static let maximumClientMessage = 1 << 20

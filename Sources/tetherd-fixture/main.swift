@@ -13,9 +13,15 @@ import TetherCore
 import TetherDaemon
 import TetherTerminal
 
+/// Long enough to outlast any test: how long a stalled or idle fixture waits.
+let forever: Duration = .seconds(86_400)
+/// The fixtures' heartbeat: often enough that a stall shows within a test's patience.
+let fixtureBeat: Duration = .seconds(1)
+
 /// Beats like a healthy component, then hangs without exiting: what a deadlocked component looks like.
 struct StallingComponent: Component {
     let name = "fixture-stall"
+    /// Fast beats, so the watchdog tests see a stall within a second.
     let heartbeatInterval: Duration = .milliseconds(100)
     let stallAfter: Duration
     let time: TimeSource
@@ -28,21 +34,21 @@ struct StallingComponent: Component {
             try await time.sleep(for: heartbeatInterval)
         }
         context.logger.warning("fixture: stalling now")
-        try await time.sleep(for: .seconds(86_400))
+        try await time.sleep(for: forever)
     }
 }
 
 /// Spawns idle tasks once, then idles itself.
 struct IdleTasksComponent: Component {
     let name = "fixture-idle"
-    let heartbeatInterval: Duration = .seconds(1)
+    var heartbeatInterval: Duration { fixtureBeat }
     let count: Int
     let registry: TaskRegistry
     let time: TimeSource
 
     func run(context: ComponentContext) async throws {
         for _ in 0..<count {
-            registry.spawn(name: "fixture.idle") { [time] in try await time.sleep(for: .seconds(86_400)) }
+            registry.spawn(name: "fixture.idle") { [time] in try await time.sleep(for: forever) }
         }
         context.started()
         repeat { context.beat() } while await context.sleep(for: heartbeatInterval)
@@ -52,7 +58,7 @@ struct IdleTasksComponent: Component {
 /// Puts `count` made-up live sessions of this computer into the cache, then idles.
 struct FakeSessionsComponent: Component {
     let name = "fixture-sessions"
-    let heartbeatInterval: Duration = .seconds(1)
+    var heartbeatInterval: Duration { fixtureBeat }
     let count: Int
     let runtime: SessionRuntime
     let time: TimeSource
@@ -77,7 +83,7 @@ struct FakeSessionsComponent: Component {
 /// Needs time to clean up, and records in the store during it: the ordered drain must let it finish.
 struct SlowCleanupComponent: Component {
     let name = "fixture-cleanup"
-    let heartbeatInterval: Duration = .seconds(1)
+    var heartbeatInterval: Duration { fixtureBeat }
     /// The most the clean-up command may take.
     static let commandTimeout: Duration = .seconds(5)
     let cleanup: Duration
@@ -102,7 +108,7 @@ struct SlowCleanupComponent: Component {
 /// Serves for a while, then returns although nobody asked it to stop: a component that died quietly.
 struct ReturningComponent: Component {
     let name = "fixture-return"
-    let heartbeatInterval: Duration = .seconds(1)
+    var heartbeatInterval: Duration { fixtureBeat }
     let after: Duration
     let time: TimeSource
 

@@ -8,6 +8,7 @@ import TetherTerminal
 /// tmux session running: sessions outlive the daemon.
 public struct SessionsComponent: Component {
     public let name = "sessions"
+    /// Also the accounting tick: scope CPU and memory every 5 s are fresh enough for `tether ls`.
     public let heartbeatInterval: Duration = .seconds(5)
     /// How long the poller gets to finish its batch once stopped, before the store closes regardless.
     public static let pollerStopTimeout: Duration = .seconds(1)
