@@ -223,6 +223,24 @@ private final class Box<Value: Sendable>: Sendable {
         }
     }
 
+    @Test func aCallStuckWhenItsSubscriberLeftIsStillAbandonedAtItsDeadline() async {
+        let clock = ManualClock()
+        await withBus(handlerTimeout: .seconds(2), clock: clock) { bus, registry in
+            let started = AsyncEvent()
+            let subscription = bus.subscribe("stuck-and-gone") { _ in
+                started.fire()
+                await AsyncEvent().wait()  // returns only when cancelled
+            }
+            bus.publish(Self.screen(0))
+            await started.wait()
+            bus.unsubscribe(subscription)
+            while clock.sleeperCount == 0 { await Task.yield() }
+            clock.advance(by: .seconds(2))
+            while registry.liveCountsByName["events.stuck-and-gone"] != nil { await Task.yield() }
+            #expect(bus.statistics.slowHandlers == 1)
+        }
+    }
+
     // MARK: Finishing
 
     @Test func finishLetsEverySubscriberDrainItsQueueThenEndsEveryBusTask() async {

@@ -52,7 +52,8 @@ extension EventBus {
         while !Task.isCancelled {
             let (wake, busy, stopped) = state.withLock { state -> (AsyncEvent, Bool, Bool) in
                 if state.sweeperWake.isFired { state.sweeperWake = AsyncEvent() }
-                let busy = state.subscribers.values.contains { $0.hasCallInProgress }
+                state.leaving = state.leaving.filter { !$0.value.ended.isFired }
+                let busy = state.subscribers.values.contains { $0.hasCallInProgress } || !state.leaving.isEmpty
                 state.sweeperIdle = !busy
                 return (state.sweeperWake, busy, state.sweeperStopped)
             }
@@ -64,8 +65,8 @@ extension EventBus {
                 continue
             }
             let now = time.now
-            let subscribers = state.withLock { Array($0.subscribers.values) }
-            for subscriber in subscribers {
+            let watched = state.withLock { Array($0.subscribers.values) + Array($0.leaving.values) }
+            for subscriber in watched {
                 guard let abandonment = subscriber.abandonIfOverdue(now: now) else { continue }
                 state.withLock { $0.slowHandlers += 1 }
                 logger.warning("event handler ran past its deadline; cancelled and left behind, the queue moves on", metadata: [
@@ -105,6 +106,8 @@ extension EventBus {
                 : subscriber.ended.isFired
             if !drained { late.append(subscriber) }
         }
+        let leaving = state.withLock { Array($0.leaving.values) }
+        for subscriber in leaving where !subscriber.ended.isFired { subscriber.close().drainer?.cancel() }
         var dropped = 0
         for subscriber in late {
             let (count, drainer) = subscriber.close()
@@ -114,6 +117,7 @@ extension EventBus {
         let wake = state.withLock { state -> AsyncEvent in
             state.phase = .finished
             state.subscribers.removeAll()
+            state.leaving.removeAll()
             state.dropped += dropped
             state.sweeperStopped = true
             return state.sweeperWake

@@ -46,6 +46,8 @@ public final class EventBus: Sendable {
     struct State {
         var phase = Phase.accepting
         var subscribers: [Int: EventSubscriber] = [:]
+        /// Unsubscribed during a call: still watched by the sweeper until that call ends.
+        var leaving: [Int: EventSubscriber] = [:]
         var nextID = 0
         var sweeperWake = AsyncEvent()
         var sweeperIdle = false
@@ -100,7 +102,11 @@ public final class EventBus: Sendable {
     /// Removes a subscription and drops what it had queued; no call starts after this returns (one
     /// already begun may finish), and its drainer ends on its own.
     public func unsubscribe(_ subscription: Subscription) {
-        let subscriber = state.withLock { $0.subscribers.removeValue(forKey: subscription.id) }
+        let subscriber = state.withLock { state -> EventSubscriber? in
+            guard let subscriber = state.subscribers.removeValue(forKey: subscription.id) else { return nil }
+            if subscriber.hasCallInProgress { state.leaving[subscription.id] = subscriber }
+            return subscriber
+        }
         subscriber?.close()
     }
 
