@@ -9,7 +9,10 @@ import TetherCore
 /// every caller uses. No call holds a cooperative-pool thread: each runs on the store's
 /// ``BlockingWorker`` while the caller suspends.
 public final class SessionStore: Sendable {
-    /// How long a write waits for another connection's lock before failing.
+    /// How long a write waits for another connection's lock before failing. The only other writer
+    /// is an operator's `sqlite3` or a Python daemon on the same file, whose transactions take
+    /// milliseconds; 5 s rides out a slow disk's checkpoint while a truly stuck lock still surfaces
+    /// as a clear error instead of a hung store thread.
     public static let busyTimeout: Duration = .seconds(5)
 
     public let path: String

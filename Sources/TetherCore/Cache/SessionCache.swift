@@ -18,7 +18,9 @@ public enum CacheChange: Sendable {
 /// Subscribers get changes through buffers of `changeBufferSize`: when one falls behind, its oldest
 /// changes are dropped (and counted) rather than making a writer wait.
 public final class SessionCache: Sendable {
-    /// How long a remote entry counts as fresh after its last update.
+    /// How long a remote entry counts as fresh after its last update. Twice a heartbeat's 60 s TTL
+    /// (PROTOCOL.md §1): a peer that misses one refresh round keeps its sessions, one that is gone
+    /// loses them within two minutes. Also how long a peer's removal is remembered.
     public static let defaultStaleAfter: Duration = .seconds(120)
     /// Changes buffered per subscriber before the oldest are dropped.
     public static let defaultChangeBufferSize = 1024

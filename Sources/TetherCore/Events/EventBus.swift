@@ -102,12 +102,14 @@ public final class EventBus: Sendable {
     /// Removes a subscription and drops what it had queued; no call starts after this returns (one
     /// already begun may finish), and its drainer ends on its own.
     public func unsubscribe(_ subscription: Subscription) {
-        let subscriber = state.withLock { state -> EventSubscriber? in
-            guard let subscriber = state.subscribers.removeValue(forKey: subscription.id) else { return nil }
-            if subscriber.hasCallInProgress { state.leaving[subscription.id] = subscriber }
-            return subscriber
+        guard let subscriber = state.withLock({ $0.subscribers.removeValue(forKey: subscription.id) }) else { return }
+        subscriber.close()
+        // Closed first, so no call can begin after this check: one in progress stays watched.
+        if subscriber.hasCallInProgress {
+            state.withLock { state in
+                if state.phase != .finished { state.leaving[subscription.id] = subscriber }
+            }
         }
-        subscriber?.close()
     }
 
     /// Queues `event` for every subscriber and returns at once; ignored once ``finish(within:)`` has
