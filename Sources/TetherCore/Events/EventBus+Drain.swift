@@ -47,7 +47,9 @@ extension EventBus {
     }
 
     /// Abandons every call past its deadline: looks every ``sweepInterval`` while some call is
-    /// running, waits untimed while none is, and ends when the bus has finished.
+    /// running, waits untimed while none is, and ends when the bus has finished. Woken by a call
+    /// that begins, it still waits a full interval before it looks (nothing can be overdue sooner),
+    /// so it wakes at most twice an interval however many events flow.
     func sweep() async {
         while !Task.isCancelled {
             let (wake, busy, stopped) = state.withLock { state -> (AsyncEvent, Bool, Bool) in
@@ -58,12 +60,18 @@ extension EventBus {
                 return (state.sweeperWake, busy, state.sweeperStopped)
             }
             if stopped { return }
-            if busy {
-                _ = await wake.wait(timeout: Self.sweepInterval, on: time)
-            } else {
+            var interval = wake
+            if !busy {
                 await wake.wait()
-                continue
+                // Not idle any more, so only finish(within:) fires the fresh event.
+                let (fresh, stoppedNow) = state.withLock { state -> (AsyncEvent, Bool) in
+                    state.sweeperWake = AsyncEvent()
+                    return (state.sweeperWake, state.sweeperStopped)
+                }
+                if stoppedNow || Task.isCancelled { return }
+                interval = fresh
             }
+            _ = await interval.wait(timeout: Self.sweepInterval, on: time)
             let now = time.now
             let watched = state.withLock { Array($0.subscribers.values) + Array($0.leaving.values) }
             for subscriber in watched {
