@@ -9,7 +9,10 @@ import TetherCore
 /// every caller uses. No call holds a cooperative-pool thread: each runs on the store's
 /// ``BlockingWorker`` while the caller suspends.
 public final class SessionStore: Sendable {
-    /// How long a write waits for another connection's lock before failing.
+    /// How long a write waits for another connection's lock before failing. The only other writer
+    /// is an operator's `sqlite3` or a Python daemon on the same file, whose transactions take
+    /// milliseconds; 5 s rides out a slow disk's checkpoint while a truly stuck lock still surfaces
+    /// as a clear error instead of a hung store thread.
     public static let busyTimeout: Duration = .seconds(5)
 
     public let path: String
@@ -62,7 +65,7 @@ public final class SessionStore: Sendable {
         await worker.stop()
     }
 
-    private func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await worker.run { [connection] in try body(connection.db) }
     }
 
@@ -126,25 +129,6 @@ public final class SessionStore: Sendable {
             var taken = false
             try db.run("SELECT 1 FROM sessions WHERE computer_name = ? AND tmux_session_name = ?", [.text(computer), .text(name)]) { _ in taken = true }
             return taken
-        }
-    }
-
-    // MARK: Settings
-
-    public func setting(_ key: String) async throws -> String? {
-        try await perform { db in
-            var value: String?
-            try db.run("SELECT value FROM system_settings WHERE key = ?", [.text(key)]) { value = $0.text(0) }
-            return value
-        }
-    }
-
-    public func setSetting(_ key: String, _ value: String) async throws {
-        try await perform { db in
-            try db.run(
-                "INSERT INTO system_settings(key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                [.text(key), .text(value), .text(Timestamp.now().iso8601)]
-            )
         }
     }
 

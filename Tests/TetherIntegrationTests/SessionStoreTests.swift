@@ -5,7 +5,7 @@ import TetherCore
 import TetherStore
 
 /// The store on real SQLite files.
-@Suite struct SessionStoreTests {
+@Suite(.timeLimit(.minutes(2))) struct SessionStoreTests {
     let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     func record(_ index: Int, computer: String, status: SessionStatus, activity: Int64) -> SessionRecord {
@@ -59,13 +59,13 @@ import TetherStore
         original.memoryBytes = 4096
         let first = try await SessionStore.open(path: path, logger: logger)
         try await first.save(original)
-        try await first.setSetting("redis_last_message_id:MozMini", "1700000000000-0")
+        try await first.setValue("1700000000000-0", forKey: "redis_last_message_id:MozMini")
         await first.close()
 
         let second = try await SessionStore.open(path: path, logger: logger)
         #expect(try await second.session(id: original.sessionID) == original)
-        #expect(try await second.setting("redis_last_message_id:MozMini") == "1700000000000-0")
-        #expect(try await second.setting("absent") == nil)
+        #expect(try await second.value(forKey: "redis_last_message_id:MozMini") == "1700000000000-0")
+        #expect(try await second.value(forKey: "absent") == nil)
         #expect(try await second.appliedMigrations() == ["001_add_ux_columns", "002_add_working_slug", "003_add_closed_at", "tether_001_status", "tether_002_accounting"])
         #expect(try await second.tmuxNameTaken(original.tmuxSessionName, computer: "MozMini"))
         #expect(try await !second.tmuxNameTaken(original.tmuxSessionName, computer: "other"))
@@ -100,6 +100,63 @@ import TetherStore
         #expect(row.createdAt == Timestamp(iso8601: "2026-01-11T21:52:03+00:00"))
         #expect(row.lastMessageSent == nil && row.workingSlug == nil)
         await store.close()
+    }
+
+    /// An adapter sees only the port: what it writes through it is there after a reopen, a removal
+    /// sticks, and the store's `system_settings` rows are the Python daemon's (key, value, updated_at).
+    @Test func settingsRoundTripThroughThePortAndSurviveAReopen() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("tether.db")
+        let cursor = "redis_last_message_id:MozMini"
+        let store = try await SessionStore.open(path: path, logger: logger)
+        let first: any SettingsStore = store
+        #expect(try await first.value(forKey: cursor) == nil)
+        try await first.setValue("1768168301123-0", forKey: cursor)
+        try await first.setValue("1768168301124-0", forKey: cursor)
+        try await first.setValue("gone soon", forKey: "scratch")
+        try await first.removeValue(forKey: "scratch")
+        try await first.removeValue(forKey: "never-set")
+        let unicode = "ünïcödé ✓ 'quoted' \"with\" newline\n"
+        try await first.setValue(unicode, forKey: "ux_state")
+        await store.close()
+
+        let second = try await SessionStore.open(path: path, logger: logger)
+        let port: any SettingsStore = second
+        #expect(try await port.value(forKey: cursor) == "1768168301124-0", "the last write wins")
+        #expect(try await port.value(forKey: "scratch") == nil)
+        #expect(try await port.value(forKey: "ux_state") == unicode)
+        await second.close()
+
+        let python = try await shell("sqlite3 \(path) \"SELECT key || '|' || value || '|' || (updated_at IS NOT NULL) FROM system_settings WHERE key = '\(cursor)'\"")
+        if python.status == 0 {  // sqlite3's command-line tool is not a dependency
+            #expect(python.output.trimmingCharacters(in: .whitespacesAndNewlines) == "\(cursor)|1768168301124-0|1")
+        }
+    }
+
+    @Test func settingsRefuseBadKeysAndValuesAndAClosedStoreByCode() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try await SessionStore.open(path: dir.file("tether.db"), logger: logger)
+        let tooLong = String(repeating: "k", count: SettingsLimits.maximumKeyBytes + 1)
+        for (key, value) in [("", "x"), ("a\0b", "x"), (tooLong, "x"), ("k", "a\0b")] {
+            do throws(SettingsError) {
+                try await store.setValue(value, forKey: key)
+                Issue.record("stored a bad key or value")
+            } catch {
+                #expect(error.code == (value == "x" ? .invalidKey : .invalidValue))
+            }
+        }
+        #expect(try await store.value(forKey: "k") == nil, "nothing refused was stored")
+        await store.close()
+        do throws(SettingsError) {
+            try await store.setValue("1-0", forKey: "redis_last_message_id:x")
+            Issue.record("wrote to a closed store")
+        } catch {
+            #expect(error.code == .unavailable)
+            #expect(error.key == "redis_last_message_id:x")
+            #expect(!error.description.contains("1-0"), "errors never carry the value")
+        }
     }
 
     @Test func anUnwritableLocationIsAClearError() async throws {

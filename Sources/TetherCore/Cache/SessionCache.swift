@@ -13,13 +13,20 @@ public enum CacheChange: Sendable {
 /// Secondary indexes by computer and by status are maintained inside the setters, so a query costs
 /// O(k) in the sessions that match, not O(n) in all of them. Local sessions never go stale; remote
 /// ones (and computers) do after `staleAfter` without an update. Reads count hits and misses.
+/// Updates never go backwards: local sessions by version, peers' by their host's stamp, and a peer's
+/// removal is remembered for `staleAfter` (``SessionOrdering``, ``removeRemote(sessionID:computer:hostStamp:)``).
 /// Subscribers get changes through buffers of `changeBufferSize`: when one falls behind, its oldest
 /// changes are dropped (and counted) rather than making a writer wait.
 public final class SessionCache: Sendable {
-    /// How long a remote entry counts as fresh after its last update.
+    /// How long a remote entry counts as fresh after its last update. Twice a heartbeat's 60 s TTL
+    /// (PROTOCOL.md §1): a peer that misses one refresh round keeps its sessions, one that is gone
+    /// loses them within two minutes. Also how long a peer's removal is remembered.
     public static let defaultStaleAfter: Duration = .seconds(120)
     /// Changes buffered per subscriber before the oldest are dropped.
     public static let defaultChangeBufferSize = 1024
+    /// Peers' removals remembered at most. Peers remove sessions at human pace, so 4096 within one
+    /// staleness window is far beyond any real one and caps what a misbehaving peer can make us hold.
+    public static let defaultRemovalMemory = 4096
 
     private struct Entry {
         var session: Session
@@ -32,37 +39,50 @@ public final class SessionCache: Sendable {
         var byStatus: [SessionStatus: Set<String>] = [:]
         var computers: [String: (info: ComputerInfo, storedAt: Duration)] = [:]
         var projects: [String: [Project]] = [:]
+        var removals: RemovalTombstones
         var subscribers: [Int: AsyncStream<CacheChange>.Continuation] = [:]
         var nextSubscriber = 0
         var hits = 0
         var misses = 0
         var droppedChanges = 0
+        var refusedUpdates = 0
     }
 
     public let localComputer: String
     public let staleAfter: Duration
     private let changeBufferSize: Int
     private let time: TimeSource
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     public init(localComputer: String, time: TimeSource, staleAfter: Duration = defaultStaleAfter,
-                changeBufferSize: Int = defaultChangeBufferSize) {
+                changeBufferSize: Int = defaultChangeBufferSize, removalMemory: Int = defaultRemovalMemory) {
         self.localComputer = localComputer
         self.time = time
         self.staleAfter = staleAfter
         self.changeBufferSize = max(1, changeBufferSize)
+        self.state = Mutex(State(removals: RemovalTombstones(lifetime: staleAfter, capacity: removalMemory)))
     }
 
     // MARK: Sessions
 
-    /// Inserts or replaces a session, keeping both indexes right; an older version never replaces a newer one.
-    public func upsert(_ session: Session) {
+    /// Inserts or replaces a session, keeping both indexes right, and returns whether it was stored.
+    /// An older version never replaces a newer one (``SessionOrdering``), a peer never replaces a
+    /// local session, and a peer's update stamped no later than its removal does not bring it back.
+    @discardableResult
+    public func upsert(_ session: Session) -> Bool {
         let now = time.now
         let stored = state.withLock { state -> Bool in
             let id = session.id
             if let old = state.sessions[id] {
-                if old.session.computer == session.computer, old.session.version > session.version { return false }
+                let heldIsStale = !isFresh(old, now: now)
+                guard SessionOrdering.accepts(session, over: old.session, heldIsStale: heldIsStale, localComputer: localComputer) else {
+                    state.refusedUpdates += 1
+                    return false
+                }
                 Self.unindex(old.session, in: &state)
+            } else if session.computer != localComputer, state.removals.buries(session, now: now) {
+                state.refusedUpdates += 1
+                return false
             }
             state.sessions[id] = Entry(session: session, storedAt: now)
             state.byComputer[session.computer, default: []].insert(id)
@@ -70,9 +90,40 @@ public final class SessionCache: Sendable {
             return true
         }
         if stored { broadcast(.sessionUpdated(session)) }
+        return stored
     }
 
-    /// Removes a session; does nothing when it is not cached.
+    /// A peer's removal of its session `sessionID`, as its host stamped it (the event's `timestamp`).
+    ///
+    /// Refused (false) when the cached session belongs to another computer (a peer cannot remove
+    /// what it does not host) or holds a newer stamp than the removal. Otherwise the removal is
+    /// remembered for `staleAfter`, also when the session is not cached (the removal overtook its
+    /// last update); true when a cached session was removed.
+    @discardableResult
+    public func removeRemote(sessionID: String, computer: String, hostStamp: Timestamp) -> Bool {
+        guard computer != localComputer else { return false }
+        let now = time.now
+        let removed = state.withLock { state -> Session? in
+            if let held = state.sessions[sessionID] {
+                guard held.session.computer == computer,
+                      !isFresh(held, now: now) || SessionOrdering.stamp(of: held.session) <= hostStamp
+                else {
+                    state.refusedUpdates += 1
+                    return nil
+                }
+                state.sessions[sessionID] = nil
+                Self.unindex(held.session, in: &state)
+                state.removals.record(id: sessionID, computer: computer, stamp: hostStamp, now: now)
+                return held.session
+            }
+            state.removals.record(id: sessionID, computer: computer, stamp: hostStamp, now: now)
+            return nil
+        }
+        if let removed { broadcast(.sessionRemoved(id: removed.id, computer: removed.computer)) }
+        return removed != nil
+    }
+
+    /// Removes a session (this daemon's own, when it ends); does nothing when it is not cached.
     public func remove(sessionID: String) {
         let removed = state.withLock { state -> Session? in
             guard let entry = state.sessions.removeValue(forKey: sessionID) else { return nil }
@@ -198,10 +249,17 @@ public final class SessionCache: Sendable {
         public var hits: Int
         public var misses: Int
         public var droppedChanges: Int
+        /// Updates and removals refused as older than what the cache holds, or from the wrong host.
+        public var refusedUpdates: Int
+        /// Peers' removals remembered now.
+        public var rememberedRemovals: Int
     }
 
     public var statistics: Statistics {
-        state.withLock { Statistics(sessions: $0.sessions.count, hits: $0.hits, misses: $0.misses, droppedChanges: $0.droppedChanges) }
+        state.withLock {
+            Statistics(sessions: $0.sessions.count, hits: $0.hits, misses: $0.misses, droppedChanges: $0.droppedChanges,
+                       refusedUpdates: $0.refusedUpdates, rememberedRemovals: $0.removals.count)
+        }
     }
 
     /// A stream of every change from now on, buffered up to `changeBufferSize`; ends when the

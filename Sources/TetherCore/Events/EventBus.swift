@@ -4,13 +4,21 @@ import Synchronization
 /// Typed session events from producers (pollers, the session manager) to handlers (store, cache,
 /// API, Redis): the role of the Python daemon's adapter client.
 ///
-/// Each subscriber has its own bounded queue drained by its own registry task, so a slow subscriber
-/// delays only itself; when its queue is full its oldest events are dropped and counted. Each handler
-/// call runs as a registry task under `timeouts.event_handler`: one that runs past it is logged and
-/// left behind (cancelled, still tracked), one that throws is logged, and the queue moves on. The
-/// deadlines are watched by one sweeper task that looks every ``sweepInterval`` while handlers are
-/// running (and sleeps untimed while none are), so no timer is made per event.
-/// After ``unsubscribe(_:)`` returns, the handler is not called again.
+/// Each subscriber has its own bounded queue, drained by one long-lived registry task started at
+/// ``subscribe(_:handler:)`` and ended at ``unsubscribe(_:)`` or ``finish(within:)``: handlers run
+/// inside it, one event at a time and in order, so publishing starts no task. A slow subscriber
+/// delays only itself; when its queue is full its oldest events are dropped and counted.
+///
+/// Each call has `timeouts.event_handler` to finish. One sweeper task watches the deadlines (every
+/// ``sweepInterval`` while some call is running, untimed while none is), so no timer is made per
+/// event. A call past its deadline is logged and counted; its drainer is abandoned (cancelled, and
+/// still tracked by the registry until the handler returns) and a new drainer takes the queue from
+/// the next event on, so the subscriber keeps its order and loses only the late call's wait. A
+/// handler that throws is logged and counted, and the queue moves on.
+///
+/// After ``unsubscribe(_:)`` returns no new call starts (one already begun may finish). The normal
+/// stop is ``finish(within:)``: no new events, each subscriber handles what is queued within the
+/// bound, then every bus task ends; cancellation is only the registry's fallback.
 ///
 /// Per-session state (the last status and screen published, used to drop repeats) lives in
 /// ``BoundedDictionary``s of `limits.bounded_state` entries, and ``forget(sessionID:)`` clears it
@@ -18,10 +26,13 @@ import Synchronization
 public final class EventBus: Sendable {
     public typealias Handler = @Sendable (SessionEvent) async throws -> Void
 
-    /// Events queued per subscriber before the oldest are dropped.
+    /// Events queued per subscriber before the oldest are dropped: a few seconds of polling 200
+    /// sessions, so a subscriber that stalls briefly loses nothing and one that is stuck costs
+    /// bounded memory.
     public static let defaultQueueCapacity = 4096
-    /// How often running handlers are checked against their deadline; a handler is left behind at
-    /// most this long after its deadline.
+    /// How often running handlers are checked against their deadline; a handler is abandoned at
+    /// most this long after its deadline. A quarter second is small beside any handler deadline and
+    /// wakes the sweeper only four times a second while handlers are running.
     public static let sweepInterval: Duration = .milliseconds(250)
 
     /// A live subscription; pass it to ``unsubscribe(_:)``.
@@ -30,38 +41,17 @@ public final class EventBus: Sendable {
         public let name: String
     }
 
-    private final class Subscriber: Sendable {
-        let name: String
-        let handler: Handler
-        let continuation: AsyncStream<SessionEvent>.Continuation
-        let active = Atomic<Bool>(true)
+    enum Phase { case accepting, finishing, finished }
 
-        init(name: String, handler: @escaping Handler, continuation: AsyncStream<SessionEvent>.Continuation) {
-            self.name = name
-            self.handler = handler
-            self.continuation = continuation
-        }
-    }
-
-    /// A handler call in progress: `settled` fires when it ends or when the sweeper gives up on it.
-    private struct Delivery {
-        let deadline: Duration
-        let settled: AsyncEvent
-        /// Set by the sweeper when it gave up on the call; whoever removes the delivery decides.
-        let timedOut: Flag
-    }
-
-    private final class Flag: Sendable {
-        let value = Atomic<Bool>(false)
-    }
-
-    private struct State {
-        var subscribers: [Int: Subscriber] = [:]
+    struct State {
+        var phase = Phase.accepting
+        var subscribers: [Int: EventSubscriber] = [:]
+        /// Unsubscribed during a call: still watched by the sweeper until that call ends.
+        var leaving: [Int: EventSubscriber] = [:]
         var nextID = 0
-        var deliveries: [UInt64: Delivery] = [:]
-        var nextDelivery: UInt64 = 0
         var sweeperWake = AsyncEvent()
-        var sweeperStarted = false
+        var sweeperIdle = false
+        var sweeperStopped = false
         var lastStatus: BoundedDictionary<String, SessionStatus>
         var lastScreenHash: BoundedDictionary<String, Int>
         var dropped = 0
@@ -69,12 +59,12 @@ public final class EventBus: Sendable {
         var failedHandlers = 0
     }
 
-    private let registry: TaskRegistry
-    private let time: TimeSource
-    private let handlerTimeout: @Sendable () -> Duration
+    let registry: TaskRegistry
+    let time: TimeSource
+    let handlerTimeout: @Sendable () -> Duration
     private let queueCapacity: Int
-    private let logger: Logger
-    private let state: Mutex<State>
+    let logger: Logger
+    let state: Mutex<State>
 
     public init(registry: TaskRegistry, time: TimeSource, boundedState: Int, queueCapacity: Int = defaultQueueCapacity,
                 handlerTimeout: @escaping @Sendable () -> Duration, logger: Logger) {
@@ -85,45 +75,47 @@ public final class EventBus: Sendable {
         self.logger = logger
         self.state = Mutex(State(lastStatus: BoundedDictionary(capacity: boundedState),
                                  lastScreenHash: BoundedDictionary(capacity: boundedState)))
+        // Started here rather than at the first subscribe, so subscribing starts exactly one task.
+        registry.spawn(name: "events.deadlines") { [self] in await sweep() }
     }
 
-    /// Registers `handler` under `name` (for logs); it sees every event published from now on, in order.
+    /// Registers `handler` under `name` (for logs); it sees every event published from now on, in
+    /// order, from one task of its own. After ``finish(within:)`` the handler is never called.
     @discardableResult
     public func subscribe(_ name: String, handler: @escaping Handler) -> Subscription {
-        let (stream, continuation) = AsyncStream.makeStream(of: SessionEvent.self, bufferingPolicy: .bufferingNewest(queueCapacity))
-        let subscriber = Subscriber(name: name, handler: handler, continuation: continuation)
-        let id = state.withLock { state -> Int in
+        let subscriber = EventSubscriber(name: name, handler: handler, capacity: queueCapacity)
+        let (id, accepted) = state.withLock { state -> (Int, Bool) in
             state.nextID += 1
+            guard state.phase == .accepting else { return (state.nextID, false) }
             state.subscribers[state.nextID] = subscriber
-            return state.nextID
+            return (state.nextID, true)
         }
-        let startSweeper = state.withLock { state -> Bool in
-            defer { state.sweeperStarted = true }
-            return !state.sweeperStarted
-        }
-        if startSweeper {
-            registry.spawn(name: "events.deadlines") { [self] in await sweep() }
-        }
-        registry.spawn(name: "events.\(name)") { [self] in
-            for await event in stream {
-                guard subscriber.active.load(ordering: .acquiring) else { break }
-                await deliver(event, to: subscriber)
-            }
+        if accepted {
+            startDrainer(for: subscriber, generation: 0)
+        } else {
+            subscriber.close()
+            logger.warning("subscription after the event bus finished; its handler will not be called", metadata: ["event.subscriber": "\(name)"])
         }
         return Subscription(id: id, name: name)
     }
 
-    /// Removes a subscription; its handler is not called after this returns (a call in progress may finish).
+    /// Removes a subscription and drops what it had queued; no call starts after this returns (one
+    /// already begun may finish), and its drainer ends on its own.
     public func unsubscribe(_ subscription: Subscription) {
-        let subscriber = state.withLock { $0.subscribers.removeValue(forKey: subscription.id) }
-        subscriber?.active.store(false, ordering: .releasing)
-        subscriber?.continuation.finish()
+        guard let subscriber = state.withLock({ $0.subscribers.removeValue(forKey: subscription.id) }) else { return }
+        subscriber.close()
+        // Closed first, so no call can begin after this check: one in progress stays watched.
+        if subscriber.hasCallInProgress {
+            state.withLock { state in
+                if state.phase != .finished { state.leaving[subscription.id] = subscriber }
+            }
+        }
     }
 
-    /// Queues `event` for every subscriber and returns at once. A status or screen equal to the last
-    /// one published for that session is dropped as a repeat.
+    /// Queues `event` for every subscriber and returns at once; ignored once ``finish(within:)`` has
+    /// begun. A status or screen equal to the last one published for that session is dropped as a repeat.
     public func publish(_ event: SessionEvent) {
-        let subscribers = state.withLock { state -> [Subscriber] in
+        let subscribers = state.withLock { state -> [EventSubscriber] in
             switch event {
             case .created(let session), .updated(let session):
                 state.lastStatus.updateValue(session.status, forKey: session.id)
@@ -137,11 +129,12 @@ public final class EventBus: Sendable {
             case .directoryChanged, .processExited:
                 break
             }
-            return Array(state.subscribers.values)
+            return state.phase == .accepting ? Array(state.subscribers.values) : []
         }
         var dropped = 0
         for subscriber in subscribers {
-            if case .dropped = subscriber.continuation.yield(event) { dropped += 1 }
+            // A hand-off wakes the sweeper from the drainer's side, as every call start does.
+            if case .droppedOldest = subscriber.enqueue(event, deadline: { time.now + handlerTimeout() }) { dropped += 1 }
         }
         if dropped > 0 {
             let total = state.withLock { state -> Int in
@@ -168,6 +161,9 @@ public final class EventBus: Sendable {
         state.withLock { $0.lastStatus.peek(sessionID) }
     }
 
+    /// Whether ``finish(within:)`` has begun: publishing is ignored from then on.
+    public var isFinishing: Bool { state.withLock { $0.phase != .accepting } }
+
     public struct Statistics: Sendable, Equatable {
         public var subscribers: Int
         public var trackedSessions: Int
@@ -180,73 +176,6 @@ public final class EventBus: Sendable {
         state.withLock {
             Statistics(subscribers: $0.subscribers.count, trackedSessions: max($0.lastStatus.count, $0.lastScreenHash.count),
                        dropped: $0.dropped, slowHandlers: $0.slowHandlers, failedHandlers: $0.failedHandlers)
-        }
-    }
-
-    private func deliver(_ event: SessionEvent, to subscriber: Subscriber) async {
-        let settled = AsyncEvent()
-        let timedOut = Flag()
-        let timeout = handlerTimeout()
-        let (id, wake) = state.withLock { state -> (UInt64, AsyncEvent?) in
-            state.nextDelivery += 1
-            let wasIdle = state.deliveries.isEmpty
-            state.deliveries[state.nextDelivery] = Delivery(deadline: time.now + timeout, settled: settled, timedOut: timedOut)
-            return (state.nextDelivery, wasIdle ? state.sweeperWake : nil)
-        }
-        wake?.fire()
-        let failure = Mutex<String?>(nil)
-        let handle = registry.spawn(name: "events.\(subscriber.name).handler", onShutdown: .complete) { [self] in
-            do {
-                try await subscriber.handler(event)
-            } catch {
-                failure.withLock { $0 = "\(error)" }
-            }
-            state.withLock { _ = $0.deliveries.removeValue(forKey: id) }
-            settled.fire()
-        }
-        await settled.wait()
-        let metadata: Logger.Metadata = [
-            "event.subscriber": "\(subscriber.name)", "event.name": "\(event.name)", "session.id": "\(event.sessionID)",
-        ]
-        if timedOut.value.load(ordering: .acquiring) {
-            // The sweeper settled it: left behind, cancelled.
-            handle.cancel()
-            state.withLock { $0.slowHandlers += 1 }
-            var slow = metadata
-            slow["timeout_ms"] = "\(timeout.milliseconds)"
-            logger.warning("event handler ran past its deadline; cancelled and left behind", metadata: slow)
-        } else if let message = failure.withLock({ $0 }) {
-            state.withLock { $0.failedHandlers += 1 }
-            var failed = metadata
-            failed["error"] = "\(message)"
-            logger.error("event handler failed; the event is skipped for this subscriber", metadata: failed)
-        }
-    }
-
-    /// Settles every handler call past its deadline: every ``sweepInterval`` while some are running,
-    /// untimed (waiting for the next call) while none are.
-    private func sweep() async {
-        while !Task.isCancelled {
-            let (wake, busy) = state.withLock { state -> (AsyncEvent, Bool) in
-                if state.sweeperWake.isFired { state.sweeperWake = AsyncEvent() }
-                return (state.sweeperWake, !state.deliveries.isEmpty)
-            }
-            if busy {
-                do { try await time.sleep(for: Self.sweepInterval) } catch { return }
-            } else {
-                await wake.wait()
-                continue
-            }
-            let now = time.now
-            let overdue = state.withLock { state -> [Delivery] in
-                let late = state.deliveries.filter { $0.value.deadline <= now }
-                for key in late.keys { state.deliveries.removeValue(forKey: key) }
-                return Array(late.values)
-            }
-            for delivery in overdue {
-                delivery.timedOut.value.store(true, ordering: .releasing)
-                delivery.settled.fire()
-            }
         }
     }
 }
