@@ -100,7 +100,7 @@ struct SlowCleanupComponent: Component {
             context.logger.info("fixture: clean-up command ran", metadata: ["status": "\(output.map { "\($0.status)" } ?? "failed")"])
         }
         try await time.sleep(for: cleanup)
-        try await runtime.store.setSetting("fixture.cleanup", "done in \((time.now - began).milliseconds) ms")
+        try await runtime.store.setValue("done in \((time.now - began).milliseconds) ms", forKey: "fixture.cleanup")
         context.logger.info("fixture: clean-up done")
     }
 }

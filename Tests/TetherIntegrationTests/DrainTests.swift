@@ -21,7 +21,7 @@ import Glibc
         defer { daemon.remove() }
         #expect(await daemon.stop() == 0, "\(daemon.process.log)")
         let store = try await SessionStore.open(path: daemon.dir.file("tether.db"), logger: Logger(label: "test"))
-        let row = try await store.setting("fixture.cleanup")
+        let row = try await store.value(forKey: "fixture.cleanup")
         await store.close()
         #expect(row?.hasPrefix("done in ") == true, "the row written during the clean-up is there: \(daemon.process.log)")
         // Reverse start order, one line each: the fixture (started last), the API, sessions, store, monitor.

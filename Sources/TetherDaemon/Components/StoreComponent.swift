@@ -25,7 +25,7 @@ public struct StoreComponent: Component {
         var failing = false
         repeat {
             do {
-                _ = try await store.setting(Self.probeKey)
+                _ = try await store.value(forKey: Self.probeKey)
                 context.beat()
                 if failing { context.logger.notice("the session store answers again", metadata: ["db.path": "\(store.path)"]) }
                 failing = false
