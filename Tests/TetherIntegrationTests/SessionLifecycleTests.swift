@@ -39,7 +39,7 @@ import Glibc
             #expect(try await !sessions.runtime.bridge.exists(created.record.tmuxSessionName))
             #expect(!FileManager.default.fileExists(atPath: temp))
             #expect(await sessions.commands.listSessions().isEmpty)
-            #expect(!sessions.manager.poller.isPolling(id))
+            #expect(!sessions.poller.isPolling(id))
             #expect(try await sessions.commands.endSession(sessionID: id).status == .closed, "closing twice is fine")
             await #expect(throws: TetherError(.invalidRequest, "")) {
                 try await sessions.commands.sendMessage(sessionID: id, text: "too late", adapter: "rest")
@@ -62,9 +62,9 @@ import Glibc
             // Let the prompt settle, then watch a quiet screen for a while: polls continue (0.1 to 0.5 s) but no event.
             try await Task.sleep(for: .milliseconds(500))
             let settled = screens.withLock { $0.count }
-            let pollsBefore = sessions.manager.poller.pollCount
+            let pollsBefore = sessions.poller.pollCount
             try await Task.sleep(for: .milliseconds(1500))
-            #expect(sessions.manager.poller.pollCount >= pollsBefore + 3, "it kept polling")
+            #expect(sessions.poller.pollCount >= pollsBefore + 3, "it kept polling")
             #expect(screens.withLock { $0.count } == settled, "no event for an unchanged screen")
             try await sessions.commands.sendMessage(sessionID: session.id, text: "echo changed-now", adapter: "rest")
             #expect(await eventually { screens.withLock { $0.last?.contains("changed-now") == true } })
@@ -110,7 +110,7 @@ import Glibc
         try await withSessions(world) { sessions in
             let listed = await sessions.commands.listSessions()
             #expect(listed.map(\.id) == [kept])
-            #expect(sessions.manager.poller.isPolling(kept))
+            #expect(sessions.poller.isPolling(kept))
             #expect(try await sessions.manager.session(lost).status == .exited)
             try await sessions.commands.sendMessage(sessionID: kept, text: "echo still-here", adapter: "rest")
             #expect(await eventually { (try? await sessions.commands.sessionOutput(sessionID: kept).messages)?.contains("still-here") == true })

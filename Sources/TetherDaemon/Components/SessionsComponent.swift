@@ -28,12 +28,11 @@ public struct SessionsComponent: Component {
         let control = registry.spawn(name: "tmux.control") {
             await bridge.run { attached.fire() }
         }
-        let poller = runtime.manager.poller
-        let scheduler = registry.spawn(name: "poller") { await poller.run() }
+        let scheduler = registry.spawn(name: "poller") { [runtime] in await runtime.runPolling() }
         do {
             await attached.wait()
             try Task.checkCancellation()
-            let found = try await runtime.manager.reconcile()
+            let found = try await runtime.reconcile()
             context.logger.info("sessions ready", metadata: [
                 "sessions.adopted": "\(found.adopted)", "sessions.exited": "\(found.exited)",
                 "tmux.control_client": "\(bridge.usesControlClient)",
@@ -42,7 +41,7 @@ public struct SessionsComponent: Component {
             // The heartbeat doubles as the accounting tick: scope CPU and memory every few seconds.
             while true {
                 context.beat()
-                await runtime.manager.refreshAccounting()
+                await runtime.refreshAccounting()
                 try await time.sleep(for: heartbeatInterval)
             }
         } catch {
@@ -53,8 +52,7 @@ public struct SessionsComponent: Component {
     }
 
     private func stop(control: TaskHandle, scheduler: TaskHandle) async {
-        let poller = runtime.manager.poller
-        poller.stopAll()
+        runtime.poller.stopAll()
         scheduler.cancel()
         _ = try? await withDeadline(Self.pollerStopTimeout, on: time, "stopping the poller") {
             await scheduler.waitUntilFinished()
@@ -62,7 +60,7 @@ public struct SessionsComponent: Component {
         }
         control.cancel()
         await control.waitUntilFinished()
-        await runtime.manager.shutdown()
+        await runtime.shutdown()
         await runtime.stats.stop()
         await runtime.store.close()
     }

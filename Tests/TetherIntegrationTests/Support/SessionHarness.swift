@@ -69,6 +69,7 @@ struct RunningSessions {
 
     var commands: CommandLayer { runtime.commands }
     var manager: SessionManager { runtime.manager }
+    var poller: OutputPoller { runtime.poller }
 }
 
 /// Starts the sessions component in `world`, waits until it reports started (reconciliation done),
