@@ -93,6 +93,33 @@ import Glibc
         }
     }
 
+    @Test func anExitJustBeforeTheStopIsRecordedByThePollersLastLook() async throws {
+        let world = SessionWorld()
+        defer { world.remove() }
+        // Polls 30 s apart: after its first look, only the poller's last look at the stop can see the exit.
+        let configuration = world.configuration {
+            $0.polling.minInterval = 30
+            $0.polling.interval = 30
+            $0.polling.maxInterval = 30
+        }
+        try await withSessions(world, configuration: configuration) { sessions in
+            let session = try await sessions.commands.newSession(.init(workingDirectory: world.home))
+            let target = "=\(session.record.tmuxSessionName):"
+            #expect(await eventually { sessions.poller.pollCount >= 1 })
+            // Typed straight into tmux, so no input kicks the poller into an early look.
+            try await world.tmux(["send-keys", "-t", target, "echo last-look; exit 3", "Enter"])
+            #expect(await eventually {
+                (try? await world.tmux(["display-message", "-p", "-t", target, "#{pane_dead}"]))?.stdoutText.hasPrefix("1") == true
+            })
+            #expect(try await sessions.manager.session(session.id).status.isLive, "the exit is not seen before the stop")
+            await sessions.runtime.finishPolling()
+            let row = try #require(try await sessions.runtime.store.session(id: session.id))
+            #expect(row.status == .exited && row.exitStatus == 3, "\(row.status) \(row.exitStatus.map(String.init) ?? "nil")")
+            #expect(row.finalScreen?.contains("last-look") == true)
+            #expect(await sessions.commands.listSessions().isEmpty)
+        }
+    }
+
     @Test func sessionsOutliveARestartAndAreAdoptedWhileVanishedOnesAreMarkedExited() async throws {
         let world = SessionWorld()
         defer { world.remove() }
