@@ -14,7 +14,7 @@ extension OutputPoller {
             return true
         }
         guard first else {
-            logger.warning("the output poller was started twice, or after it stopped; the second start is ignored")
+            logger.warning("the output poller was asked to run a second time, or after it was stopped; it does not run again")
             return
         }
         await withDiscardingTaskGroup { exits in

@@ -25,7 +25,7 @@ struct SessionCreator: Sendable {
     let input: SessionInputSender
     let poller: OutputPoller
     let bridge: TerminalBridge
-    let scopes: SessionScopes
+    let scopes: SessionScopeController
     let temp: SessionTempDirectory
     let files: BlockingWorker
     let store: SessionStore

@@ -15,7 +15,7 @@ struct SessionEnder: Sendable {
     let accountant: SessionAccountant
     let poller: OutputPoller
     let bridge: TerminalBridge
-    let scopes: SessionScopes
+    let scopes: SessionScopeController
     let temp: SessionTempDirectory
     let files: BlockingWorker
     let settings: LiveConfiguration

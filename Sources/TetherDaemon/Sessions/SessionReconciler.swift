@@ -12,7 +12,7 @@ struct SessionReconciler: Sendable {
     let accountant: SessionAccountant
     let poller: OutputPoller
     let bridge: TerminalBridge
-    let scopes: SessionScopes
+    let scopes: SessionScopeController
     let temp: SessionTempDirectory
     let files: BlockingWorker
     let computer: String

@@ -44,7 +44,7 @@ extension SessionRuntime {
         let recorder = SessionRecorder(cache: cache, store: store, bus: bus, computer: computer, time: time,
                                        boundedState: configuration.limits.boundedState)
         let accountant = SessionAccountant(units: bridge.units, lookup: lookup, recorder: recorder, files: files)
-        let scopes = SessionScopes(units: bridge.units, settings: settings)
+        let scopes = SessionScopeController(units: bridge.units, settings: settings)
         let temp = SessionTempDirectory(environment: environment)
         let input = SessionInputSender(lookup: lookup, recorder: recorder, bridge: bridge, poller: poller, time: time)
         let ender = SessionEnder(lookup: lookup, ledger: ledger, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,

@@ -8,13 +8,21 @@ import TetherTerminal
 /// layer. What ``SessionsComponent`` drives is here: ``reconcile()``, ``runPolling()`` and
 /// ``finishPolling()``, ``refreshAccounting()``, and ``shutdown()`` of the helper thread.
 public struct SessionRuntime: Sendable {
+    /// The sessions' rows; closed by ``SessionsComponent`` once polling has finished.
     public let store: SessionStore
+    /// tmux, through its control client.
     public let bridge: TerminalBridge
+    /// The live sessions, as the API serves them.
     public let cache: SessionCache
+    /// Session events, for the API's WebSocket clients and (next) the Redis layer.
     public let bus: EventBus
+    /// The screen watcher: its counters, its batch metrics, and which sessions it polls.
     public let poller: OutputPoller
+    /// The front door to the sessions, for the command layer and the tests.
     public let manager: SessionManager
+    /// Memory, disk and CPU of this computer.
     public let stats: SystemStatsReader
+    /// The daemon's commands, for the API and the Redis adapter.
     public let commands: CommandLayer
     let reconciler: SessionReconciler
     let accountant: SessionAccountant

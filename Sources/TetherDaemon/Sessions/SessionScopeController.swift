@@ -5,7 +5,7 @@ import TetherTerminal
 /// session in one, stopping it (its whole process tree), and systemd's verdict when it ended.
 /// Without units every call is a no-op; the timeouts are `timeouts.subprocess_quick` for the probe
 /// and the verdict, `timeouts.subprocess` for a stop, read at each call so a reload applies.
-struct SessionScopes: Sendable {
+struct SessionScopeController: Sendable {
     let units: SystemdUnits?
     let settings: LiveConfiguration
 
