@@ -132,15 +132,15 @@ enum PollingBenchmark {
 
             // Tether: one control client carries every poll.
             let spawns0 = ProcessRunner.spawnCount, cpu0 = Measure.cpuSeconds(), server0 = Measure.cpuSeconds(pid: server)
-            let polls0 = runtime.manager.poller.pollCount
+            let polls0 = runtime.poller.pollCount
             try await Task.sleep(for: .seconds(seconds))
             let tether = (spawns: ProcessRunner.spawnCount - spawns0, cpu: Measure.cpuSeconds() - cpu0,
-                          server: Measure.cpuSeconds(pid: server) - server0, polls: runtime.manager.poller.pollCount - polls0)
+                          server: Measure.cpuSeconds(pid: server) - server0, polls: runtime.poller.pollCount - polls0)
             let tetherTicks = try await tickerDelays { try await Task.sleep(for: .seconds(tickerSeconds)) }
 
             // The Python daemon's way: three one-shot tmux processes per session per second.
-            runtime.manager.poller.stopAll()
-            await runtime.manager.poller.waitUntilStopped()
+            runtime.poller.stopAll()
+            await runtime.poller.waitUntilStopped()
             let environment = TerminalSettings.sessionEnvironment(from: world.environment.variables)
             let sweep: @Sendable (Int) async throws -> Int = { seconds in
                 let clock = ContinuousClock()
@@ -228,7 +228,7 @@ enum MemoryBenchmark {
                 "| after 1,000 cycles | after \(cycles) cycles | growth | cycle time p50 / p99 | sessions left in cache | pollers left |",
                 "|---|---|---|---|---|---|",
                 String(format: "| %.1f MiB | %.1f MiB | %+.2f MiB | %.2f / %.2f ms | %d | %d |", afterFirstThousand, atEnd, atEnd - afterFirstThousand,
-                       Measure.percentile(cycleTimes, 0.5), Measure.percentile(cycleTimes, 0.99), stats.sessions, runtime.manager.poller.activeCount),
+                       Measure.percentile(cycleTimes, 0.5), Measure.percentile(cycleTimes, 0.99), stats.sessions, runtime.poller.activeCount),
                 "", "VmRSS (MiB) after each 1,000 cycles: " + checkpoints.joined(separator: ", "),
             ]
         }

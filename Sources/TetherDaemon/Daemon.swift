@@ -62,7 +62,7 @@ public enum Daemon {
             environment: apiEnvironment(runtime: runtime, registry: registry, settings: settings, board: board, origin: origin, time: time),
             version: version, time: time, logger: logger
         )
-        runtime.manager.poller.observeBatches { [metrics = api.metrics] in metrics.recordPoll(duration: $0) }
+        runtime.poller.observeBatches { [metrics = api.metrics] in metrics.recordPoll(duration: $0) }
         // Anything that records through swift-metrics (the API's request metrics) lands in /metrics too.
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: api.metrics.registry))
         // Started in this order, each once the one before can serve; stopped in reverse: the API stops

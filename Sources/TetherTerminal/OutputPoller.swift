@@ -3,7 +3,7 @@ import Synchronization
 import TetherCore
 
 /// Watches each live session's screen: exactly one poll schedule per session, kept in one table and
-/// served by one registry task, ``run()``.
+/// served by one scheduler, ``run(delivering:)``.
 ///
 /// Each session's ``PollSchedule`` runs on `polling.*` (read again each round, so a reload applies at
 /// once): fast while the screen changes, backing off while it is idle, fast again on a change or on
@@ -17,6 +17,9 @@ import TetherCore
 /// ``SessionStatus/idleAfter`` without a change, and `exited` with the final screen and its history
 /// when the pane's process has ended or the session has vanished; that session's schedule ends
 /// there. A session's previous screen lives in its table entry, which ``stop(sessionID:)`` drops.
+///
+/// The poller holds no reference to whoever records what it finds: the observations go to the
+/// delivery that ``run(delivering:)`` is given, so the recorder may itself start and stop schedules.
 public final class OutputPoller: Sendable {
     /// The polling settings, in seconds, as `polling.*` gives them.
     public struct Settings: Sendable, Equatable {
@@ -33,7 +36,7 @@ public final class OutputPoller: Sendable {
         var schedule: PollSchedule { PollSchedule(minInterval: minInterval, interval: interval, maxInterval: maxInterval) }
     }
 
-    /// What a poll found; the session manager turns these into record changes and bus events.
+    /// What a poll found; the daemon turns these into record changes and bus events.
     public enum Observation: Sendable {
         case screenChanged(String)
         case directoryChanged(String)
@@ -41,57 +44,59 @@ public final class OutputPoller: Sendable {
         case exited(finalScreen: String, exitStatus: Int?)
     }
 
-    /// Sessions due within this much of the earliest are polled in the same batch.
+    /// Where the observations go: called in order per session, and awaited, so a batch is done only
+    /// once what it found has been handled.
+    public typealias Delivery = @Sendable (_ sessionID: String, _ observation: Observation) async -> Void
+
+    /// Sessions due within this much of the earliest are polled in the same batch: wide enough that
+    /// schedules a few milliseconds apart share a wake-up and a round trip, narrow enough that no
+    /// session is polled noticeably early.
     public static let batchWindow: Duration = .milliseconds(50)
     /// How long to wait for the exit status of a pane seen dead: tmux marks a pane dead when its
     /// terminal closes and learns the status a moment later, when it reaps the process.
     public static let exitStatusWait: Duration = .milliseconds(250)
-    private static let exitStatusRetry: Duration = .milliseconds(25)
+    /// How often the pane is asked again within ``exitStatusWait``: ten looks, each one cheap
+    /// `display-message`, so the status is taken within a few milliseconds of tmux learning it.
+    static let exitStatusRetry: Duration = .milliseconds(25)
 
-    private struct Entry {
-        let generation: UInt64
-        let tmuxName: String
-        var schedule: PollSchedule
-        var settings: Settings
-        var due: Duration
-        var previousScreen: String?
-        var previousPath: String?
-        var lastChange: Duration
-        var idleReported = false
-        var failing = false
-    }
+    /// The scheduler's life: ``finish()`` moves `running` to `stopping`; the scheduler then takes its
+    /// last look (`lastLook`) and ends (`stopped`). `finish()` before `run` skips straight to `stopped`.
+    enum Phase { case idle, running, stopping, lastLook, stopped }
 
-    private struct State {
-        var entries: [String: Entry] = [:]
+    struct State {
+        var entries: [String: PollEntry] = [:]
         var nextGeneration: UInt64 = 0
         var wake = AsyncEvent()
+        var phase = Phase.idle
         var batchInFlight = false
         var idle: [CheckedContinuation<Void, Never>] = []
+
+        /// Marks the batch done and hands back those waiting for it (``waitUntilStopped()``).
+        mutating func batchEnded() -> [CheckedContinuation<Void, Never>] {
+            batchInFlight = false
+            defer { idle.removeAll() }
+            return idle
+        }
     }
 
-    private let bridge: TerminalBridge
-    private let registry: TaskRegistry
-    private let time: TimeSource
-    private let settings: @Sendable () -> Settings
-    private let historyLines: @Sendable () -> Int
-    private let observe: @Sendable (String, Observation) async -> Void
-    private let logger: Logger
-    private let state = Mutex(State())
-    private let polls = Atomic<Int>(0)
-    private let batches = Atomic<Int>(0)
-    private let batchObserver = Mutex<(@Sendable (Duration) -> Void)?>(nil)
+    let bridge: TerminalBridge
+    let time: TimeSource
+    let settings: @Sendable () -> Settings
+    let historyLines: @Sendable () -> Int
+    let logger: Logger
+    let state = Mutex(State())
+    let stopped = AsyncEvent()
+    let polls = Atomic<Int>(0)
+    let batches = Atomic<Int>(0)
+    let batchObserver = Mutex<(@Sendable (Duration) -> Void)?>(nil)
 
-    /// `observe` is called from the scheduler (or, for an exit, from a task of its own), in order per session.
-    public init(bridge: TerminalBridge, registry: TaskRegistry, time: TimeSource,
-                settings: @escaping @Sendable () -> Settings, historyLines: @escaping @Sendable () -> Int,
-                logger: Logger, observe: @escaping @Sendable (String, Observation) async -> Void) {
+    public init(bridge: TerminalBridge, time: TimeSource, settings: @escaping @Sendable () -> Settings,
+                historyLines: @escaping @Sendable () -> Int, logger: Logger) {
         self.bridge = bridge
-        self.registry = registry
         self.time = time
         self.settings = settings
         self.historyLines = historyLines
         self.logger = logger
-        self.observe = observe
     }
 
     /// Sessions with a schedule now.
@@ -106,6 +111,7 @@ public final class OutputPoller: Sendable {
         batchObserver.withLock { $0 = observer }
     }
 
+    /// Whether `sessionID` has a schedule now.
     public func isPolling(_ sessionID: String) -> Bool { state.withLock { $0.entries[sessionID] != nil } }
 
     /// Gives `sessionID` a schedule, first poll at once, unless it already has one (never two).
@@ -115,8 +121,8 @@ public final class OutputPoller: Sendable {
         let wake = state.withLock { state -> AsyncEvent? in
             guard state.entries[sessionID] == nil else { return nil }
             state.nextGeneration += 1
-            state.entries[sessionID] = Entry(generation: state.nextGeneration, tmuxName: tmuxName, schedule: current.schedule,
-                                             settings: current, due: now, previousPath: directory, lastChange: now)
+            state.entries[sessionID] = PollEntry(sessionID: sessionID, generation: state.nextGeneration, tmuxName: tmuxName,
+                                                 settings: current, directory: directory, now: now)
             return state.wake
         }
         wake?.fire()
@@ -127,7 +133,7 @@ public final class OutputPoller: Sendable {
         state.withLock { _ = $0.entries.removeValue(forKey: sessionID) }
     }
 
-    /// Ends every schedule.
+    /// Ends every schedule at once, without a last look (a benchmark's switch of approach).
     public func stopAll() {
         state.withLock { $0.entries.removeAll() }
     }
@@ -157,143 +163,29 @@ public final class OutputPoller: Sendable {
         wake?.fire()
     }
 
-    // MARK: The scheduler
+    // MARK: Stopping
 
-    /// Polls the due sessions, batch after batch, until cancelled.
-    public func run() async {
-        while !Task.isCancelled {
-            let (wake, earliest) = state.withLock { state -> (AsyncEvent, Duration?) in
-                if state.wake.isFired { state.wake = AsyncEvent() }
-                return (state.wake, state.entries.values.map(\.due).min())
-            }
-            if let earliest {
-                let delay = earliest - time.now
-                if delay > .zero { _ = await wake.wait(timeout: delay, on: time) }
-            } else {
-                await wake.wait()
-            }
-            guard !Task.isCancelled else { break }
-            await pollDueSessions()
-        }
-        finishBatch()
-    }
-
-    private func pollDueSessions() async {
-        let latest = settings()
-        let horizon = time.now + Self.batchWindow
-        let due = state.withLock { state -> [(id: String, generation: UInt64, name: String)] in
-            let due = state.entries.filter { $0.value.due <= horizon }.map { (id: $0.key, generation: $0.value.generation, name: $0.value.tmuxName) }
-            state.batchInFlight = !due.isEmpty
-            return due
-        }
-        guard !due.isEmpty else { return }
-        batches.add(1, ordering: .relaxed)
-        polls.add(due.count, ordering: .relaxed)
-        let results: [Result<PaneSnapshot?, TetherError>]
-        let started = time.now
-        do {
-            results = try await bridge.poll(due.map(\.name))
-        } catch {
-            let failure = (error as? TetherError) ?? TetherError(.terminal, "\(error)")
-            results = Array(repeating: .failure(failure), count: due.count)
-        }
-        let now = time.now
-        batchObserver.withLock { $0 }?(now - started)
-        var observations: [(String, Observation)] = []
-        var notes: [(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata)] = []
-        var finishing: [(id: String, name: String, snapshot: PaneSnapshot?, previousScreen: String?)] = []
-        state.withLock { state in
-            for (index, session) in due.enumerated() {
-                guard var entry = state.entries[session.id], entry.generation == session.generation else { continue }
-                if latest != entry.settings {
-                    entry.settings = latest
-                    entry.schedule = latest.schedule
-                }
-                switch results[index] {
-                case .failure(let error):
-                    entry.schedule.pollFailed()
-                    notes.append((entry.failing ? .debug : .warning, "poll failed; backing off", [
-                        "session.id": "\(session.id)", "tmux.session": "\(session.name)", "error": "\(error)",
-                        "retry_ms": "\(entry.schedule.nextDelay.milliseconds)",
-                    ]))
-                    entry.failing = true
-                case .success(nil):
-                    state.entries[session.id] = nil
-                    finishing.append((session.id, session.name, nil, entry.previousScreen))
-                    continue
-                case .success(let snapshot?) where snapshot.pane.dead:
-                    state.entries[session.id] = nil
-                    finishing.append((session.id, session.name, snapshot, entry.previousScreen))
-                    continue
-                case .success(let snapshot?):
-                    if entry.failing {
-                        notes.append((.info, "poll recovered", ["session.id": "\(session.id)", "tmux.session": "\(session.name)"]))
-                        entry.failing = false
-                    }
-                    if snapshot.screen != entry.previousScreen {
-                        entry.previousScreen = snapshot.screen
-                        entry.lastChange = now
-                        entry.idleReported = false
-                        entry.schedule.screenChanged()
-                        observations.append((session.id, .screenChanged(snapshot.screen)))
-                    } else {
-                        entry.schedule.screenUnchanged()
-                        if !entry.idleReported, now - entry.lastChange >= SessionStatus.idleAfter {
-                            entry.idleReported = true
-                            observations.append((session.id, .becameIdle))
-                        }
-                    }
-                    let path = snapshot.pane.currentPath
-                    if !path.isEmpty, path != entry.previousPath {
-                        entry.previousPath = path
-                        observations.append((session.id, .directoryChanged(path)))
-                    }
-                }
-                entry.due = now + entry.schedule.nextDelay
-                state.entries[session.id] = entry
+    /// Stops gracefully, without cancellation: no new batch is scheduled, the batch in flight
+    /// completes, every session is polled once more (so an exit just before the stop is recorded
+    /// with its final screen), and this returns once ``run(delivering:)`` has delivered all it found,
+    /// exits included, and returned. Each step is bounded by the bridge's per-command deadlines.
+    /// Returns at once when the scheduler is not running, or when the caller is cancelled.
+    public func finish() async {
+        let (wake, wait) = state.withLock { state -> (AsyncEvent?, Bool) in
+            switch state.phase {
+            case .idle:
+                state.phase = .stopped
+                return (nil, false)
+            case .running:
+                state.phase = .stopping
+                return (state.wake, true)
+            case .stopping, .lastLook:
+                return (nil, true)
+            case .stopped:
+                return (nil, false)
             }
         }
-        for note in notes { logger.log(level: note.level, note.message, metadata: note.metadata) }
-        for (id, observation) in observations { await observe(id, observation) }
-        for ending in finishing { finish(ending.id, ending.name, ending.snapshot, previousScreen: ending.previousScreen) }
-        finishBatch()
-    }
-
-    private func finishBatch() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.batchInFlight = false
-            defer { state.idle.removeAll() }
-            return state.idle
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    /// A session whose pane died or which vanished: its final screen (with history) and exit status
-    /// are gathered in a task of its own, so a slow one does not hold up the next batch.
-    private func finish(_ id: String, _ name: String, _ snapshot: PaneSnapshot?, previousScreen: String?) {
-        guard let snapshot else {
-            logger.debug("tmux session vanished", metadata: ["session.id": "\(id)", "tmux.session": "\(name)"])
-            registry.spawn(name: "poller.exit", onShutdown: .complete) { [observe] in
-                await observe(id, .exited(finalScreen: previousScreen ?? "", exitStatus: nil))
-            }
-            return
-        }
-        registry.spawn(name: "poller.exit", onShutdown: .complete) { [self] in
-            let history = (try? await bridge.capture(name, historyLines: historyLines())) ?? snapshot.screen
-            let status = await exitStatus(of: name, pane: snapshot.pane)
-            await observe(id, .exited(finalScreen: history, exitStatus: status))
-        }
-    }
-
-    /// tmux 3.3 sometimes leaves a pane's process unreaped (a zombie) for good when it exits right
-    /// after starting; the kernel still has its exit code then, so that is read instead.
-    private func exitStatus(of tmuxName: String, pane: PaneState) async -> Int? {
-        if let known = pane.exitStatus { return known }
-        let deadline = time.now + Self.exitStatusWait
-        while time.now < deadline {
-            do { try await time.sleep(for: Self.exitStatusRetry) } catch { return nil }
-            if let status = (try? await bridge.paneState(tmuxName))??.exitStatus { return status }
-        }
-        return pane.pid.flatMap { ProcessTable.exitStatus(ofZombie: $0) }
+        wake?.fire()
+        if wait { await stopped.wait() } else { stopped.fire() }
     }
 }

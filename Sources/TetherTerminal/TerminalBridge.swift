@@ -45,10 +45,16 @@ public final class TerminalBridge: Sendable {
     /// Keeps the control client attached until cancelled; calls `onFirstAttempt` once the first
     /// attempt has succeeded or failed (the daemon can serve either way, through one-shots).
     public func run(onFirstAttempt: @Sendable () -> Void) async {
+        await run(until: AsyncEvent(), onFirstAttempt: onFirstAttempt)
+    }
+
+    /// As ``run(onFirstAttempt:)``, and also ends when `detach` fires: a graceful stop, in which
+    /// the client is closed with its own deadline working, as cancellation would not allow.
+    public func run(until detach: AsyncEvent, onFirstAttempt: @Sendable () -> Void) async {
         var backoff = Backoff(initial: Self.restartInitial, maximum: Self.restartMaximum)
         var reported = false
         var attempts = 0
-        while !Task.isCancelled {
+        while !Task.isCancelled, !detach.isFired {
             let current = settings()
             do {
                 try await ensureServer()
@@ -63,9 +69,9 @@ public final class TerminalBridge: Sendable {
                 backoff.success()
                 logger.info("tmux control client attached", metadata: ["tmux.socket": "\(current.socket)", "tmux.pid": "\(started.pid)"])
                 if !reported { reported = true; onFirstAttempt() }
-                await started.waitForExit()
+                await started.waitForExit(orUntil: detach)
                 client.withLock { $0 = nil }
-                if Task.isCancelled {
+                if Task.isCancelled || detach.isFired {
                     await started.stop(timeout: current.quickTimeout, time: time)
                     break
                 }
@@ -79,7 +85,7 @@ public final class TerminalBridge: Sendable {
                            "tmux control client could not attach; retrying with backoff, one-shot tmux meanwhile",
                            metadata: ["tmux.socket": "\(current.socket)", "error": "\(error)", "retry_ms": "\(backoff.current.milliseconds)"])
             }
-            do { try await time.sleep(for: backoff.failure()) } catch { break }
+            if await detach.wait(timeout: backoff.failure(), on: time) || Task.isCancelled { break }
         }
         if let last = client.withLock({ $0.take() }) { await last.stop(timeout: settings().quickTimeout, time: time) }
     }

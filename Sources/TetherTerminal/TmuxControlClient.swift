@@ -109,6 +109,11 @@ final class TmuxControlClient: Sendable {
     /// Suspends until the client has exited.
     func waitForExit() async { await exited.wait() }
 
+    /// Suspends until the client has exited or `event` fires (or the caller is cancelled).
+    func waitForExit(orUntil event: AsyncEvent) async {
+        _ = await AsyncEvent.first(of: [exited, event], timeout: nil, on: .continuous)
+    }
+
     /// Sends `commands` back to back and returns one result per command, in order; a command tmux
     /// rejects yields its error message, a deadline passed or a dead client throws.
     func execute(_ commands: [TmuxCommand], timeout: Duration) async throws -> [Result<[String], TetherError>] {

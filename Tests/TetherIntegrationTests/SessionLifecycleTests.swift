@@ -39,7 +39,7 @@ import Glibc
             #expect(try await !sessions.runtime.bridge.exists(created.record.tmuxSessionName))
             #expect(!FileManager.default.fileExists(atPath: temp))
             #expect(await sessions.commands.listSessions().isEmpty)
-            #expect(!sessions.manager.poller.isPolling(id))
+            #expect(!sessions.poller.isPolling(id))
             #expect(try await sessions.commands.endSession(sessionID: id).status == .closed, "closing twice is fine")
             await #expect(throws: TetherError(.invalidRequest, "")) {
                 try await sessions.commands.sendMessage(sessionID: id, text: "too late", adapter: "rest")
@@ -62,9 +62,9 @@ import Glibc
             // Let the prompt settle, then watch a quiet screen for a while: polls continue (0.1 to 0.5 s) but no event.
             try await Task.sleep(for: .milliseconds(500))
             let settled = screens.withLock { $0.count }
-            let pollsBefore = sessions.manager.poller.pollCount
+            let pollsBefore = sessions.poller.pollCount
             try await Task.sleep(for: .milliseconds(1500))
-            #expect(sessions.manager.poller.pollCount >= pollsBefore + 3, "it kept polling")
+            #expect(sessions.poller.pollCount >= pollsBefore + 3, "it kept polling")
             #expect(screens.withLock { $0.count } == settled, "no event for an unchanged screen")
             try await sessions.commands.sendMessage(sessionID: session.id, text: "echo changed-now", adapter: "rest")
             #expect(await eventually { screens.withLock { $0.last?.contains("changed-now") == true } })
@@ -93,6 +93,33 @@ import Glibc
         }
     }
 
+    @Test func anExitJustBeforeTheStopIsRecordedByThePollersLastLook() async throws {
+        let world = SessionWorld()
+        defer { world.remove() }
+        // Polls 30 s apart: after its first look, only the poller's last look at the stop can see the exit.
+        let configuration = world.configuration {
+            $0.polling.minInterval = 30
+            $0.polling.interval = 30
+            $0.polling.maxInterval = 30
+        }
+        try await withSessions(world, configuration: configuration) { sessions in
+            let session = try await sessions.commands.newSession(.init(workingDirectory: world.home))
+            let target = "=\(session.record.tmuxSessionName):"
+            #expect(await eventually { sessions.poller.pollCount >= 1 })
+            // Typed straight into tmux, so no input kicks the poller into an early look.
+            try await world.tmux(["send-keys", "-t", target, "echo last-look; exit 3", "Enter"])
+            #expect(await eventually {
+                (try? await world.tmux(["display-message", "-p", "-t", target, "#{pane_dead}"]))?.stdoutText.hasPrefix("1") == true
+            })
+            #expect(try await sessions.manager.session(session.id).status.isLive, "the exit is not seen before the stop")
+            await sessions.runtime.finishPolling()
+            let row = try #require(try await sessions.runtime.store.session(id: session.id))
+            #expect(row.status == .exited && row.exitStatus == 3, "\(row.status) \(row.exitStatus.map(String.init) ?? "nil")")
+            #expect(row.finalScreen?.contains("last-look") == true)
+            #expect(await sessions.commands.listSessions().isEmpty)
+        }
+    }
+
     @Test func sessionsOutliveARestartAndAreAdoptedWhileVanishedOnesAreMarkedExited() async throws {
         let world = SessionWorld()
         defer { world.remove() }
@@ -110,7 +137,7 @@ import Glibc
         try await withSessions(world) { sessions in
             let listed = await sessions.commands.listSessions()
             #expect(listed.map(\.id) == [kept])
-            #expect(sessions.manager.poller.isPolling(kept))
+            #expect(sessions.poller.isPolling(kept))
             #expect(try await sessions.manager.session(lost).status == .exited)
             try await sessions.commands.sendMessage(sessionID: kept, text: "echo still-here", adapter: "rest")
             #expect(await eventually { (try? await sessions.commands.sessionOutput(sessionID: kept).messages)?.contains("still-here") == true })

@@ -2,16 +2,21 @@ import Logging
 import TetherCore
 import TetherTerminal
 
-/// Runs the sessions of this computer: keeps the tmux control client attached (a registry task of
-/// its own), reconciles with the tmux sessions that outlived the last daemon, then reports started
-/// and beats while serving. On stop it ends the pollers before closing the store, and leaves every
-/// tmux session running: sessions outlive the daemon.
+/// Runs the sessions of this computer: keeps the tmux control client attached and the poller
+/// polling (registry tasks of their own), reconciles with the tmux sessions that outlived the last
+/// daemon, then reports started and beats while its tasks live and the accounting tick completes.
+///
+/// Stop (after the API, before the store): polling finishes gracefully, so the batch in flight and
+/// one last look at every session are recorded, a session that exited during the drain included;
+/// then the control client detaches, the event bus delivers what is queued, and the helper threads
+/// end. Every tmux session is left running: sessions outlive the daemon.
 public struct SessionsComponent: Component {
     public let name = "sessions"
     /// Also the accounting tick: scope CPU and memory every 5 s are fresh enough for `tether ls`.
     public let heartbeatInterval: Duration = .seconds(5)
-    /// How long the poller gets to finish its batch once stopped, before the store closes regardless.
-    public static let pollerStopTimeout: Duration = .seconds(1)
+    /// How long the event bus may take to hand its queued events to their subscribers at the stop:
+    /// they are in memory and each handler has its own deadline, so a second is plenty.
+    public static let busDrainTimeout: Duration = .seconds(1)
 
     let runtime: SessionRuntime
     let registry: TaskRegistry
@@ -25,21 +30,22 @@ public struct SessionsComponent: Component {
 
     public func run(context: ComponentContext) async throws {
         let attached = AsyncEvent()
+        let detach = AsyncEvent()
         let bridge = runtime.bridge
         let control = registry.spawn(name: "tmux.control") {
-            await bridge.run { attached.fire() }
+            await bridge.run(until: detach) { attached.fire() }
         }
-        let poller = runtime.manager.poller
-        let scheduler = registry.spawn(name: "poller") { await poller.run() }
+        let polling = registry.spawn(name: "poller") { [runtime] in await runtime.runPolling() }
+        let tasks = Tasks(control: control, polling: polling, detach: detach)
         guard await context.waitUntil(attached) else {
-            await stop(control: control, scheduler: scheduler)
+            await stop(tasks, logger: context.logger)
             return
         }
-        let found: SessionManager.Reconciliation
+        let found: SessionReconciliation
         do {
-            found = try await runtime.manager.reconcile()
+            found = try await runtime.reconcile()
         } catch {
-            await stop(control: control, scheduler: scheduler)
+            await stop(tasks, logger: context.logger)
             throw error
         }
         context.logger.info("sessions ready", metadata: [
@@ -47,29 +53,36 @@ public struct SessionsComponent: Component {
             "tmux.control_client": "\(bridge.usesControlClient)",
         ])
         context.started()
-        // The heartbeat doubles as the accounting tick: scope CPU and memory every few seconds.
         repeat {
-            guard !scheduler.isFinished, !control.isFinished else {
-                await stop(control: control, scheduler: scheduler)
-                throw TetherError(.terminal, "the \(scheduler.isFinished ? "poller" : "tmux control client") task ended while the daemon was running")
+            guard !polling.isFinished, !control.isFinished else {
+                await stop(tasks, logger: context.logger)
+                throw TetherError(.terminal, "the \(polling.isFinished ? "poller" : "tmux control client") task ended while the daemon was running")
             }
-            await runtime.manager.refreshAccounting()
+            await runtime.refreshAccounting()
             context.beat()
         } while await context.sleep(for: heartbeatInterval)
-        await stop(control: control, scheduler: scheduler)
+        await stop(tasks, logger: context.logger)
     }
 
-    private func stop(control: TaskHandle, scheduler: TaskHandle) async {
-        let poller = runtime.manager.poller
-        poller.stopAll()
-        scheduler.cancel()
-        _ = try? await withDeadline(Self.pollerStopTimeout, on: time, "stopping the poller") {
-            await scheduler.waitUntilFinished()
-            return true
+    /// The tasks this component started, and how to ask the control client to detach.
+    private struct Tasks {
+        let control: TaskHandle
+        let polling: TaskHandle
+        let detach: AsyncEvent
+    }
+
+    /// In order, each step awaited: the supervisor's share bounds the whole, and cancels it only
+    /// when the share runs out.
+    private func stop(_ tasks: Tasks, logger: Logger) async {
+        await runtime.finishPolling()
+        await tasks.polling.waitUntilFinished()
+        tasks.detach.fire()
+        await tasks.control.waitUntilFinished()
+        let stuck = await runtime.bus.finish(within: Self.busDrainTimeout)
+        if !stuck.isEmpty {
+            logger.warning("event subscribers did not take their queued events in time", metadata: ["subscribers": "\(stuck.joined(separator: ","))"])
         }
-        control.cancel()
-        await control.waitUntilFinished()
-        await runtime.manager.shutdown()
+        await runtime.shutdown()
         await runtime.stats.stop()
     }
 }

@@ -4,45 +4,56 @@ import TetherStore
 import TetherTerminal
 
 /// Everything that runs this computer's sessions, wired once: store, terminal bridge, cache, event
-/// bus, session manager (with its pollers), system stats and the command layer.
+/// bus, output poller, the session parts (through ``SessionManager``), system stats and the command
+/// layer. What ``SessionsComponent`` drives is here: ``reconcile()``, ``runPolling()`` and
+/// ``finishPolling()``, ``refreshAccounting()``, and ``shutdown()`` of the helper thread.
 public struct SessionRuntime: Sendable {
+    /// The sessions' rows; closed by ``SessionsComponent`` once polling has finished.
     public let store: SessionStore
+    /// tmux, through its control client.
     public let bridge: TerminalBridge
+    /// The live sessions, as the API serves them.
     public let cache: SessionCache
+    /// Session events, for the API's WebSocket clients and (next) the Redis layer.
     public let bus: EventBus
+    /// The screen watcher: its counters, its batch metrics, and which sessions it polls.
+    public let poller: OutputPoller
+    /// The front door to the sessions, for the command layer and the tests.
     public let manager: SessionManager
+    /// Memory, disk and CPU of this computer.
     public let stats: SystemStatsReader
+    /// The daemon's commands, for the API and the Redis adapter.
     public let commands: CommandLayer
+    let reconciler: SessionReconciler
+    let accountant: SessionAccountant
+    let observer: SessionObserver
+    /// The thread for the sessions' blocking file work: TMPDIRs, transcript files, cgroup figures.
+    let files: BlockingWorker
 
-    /// Opens the store (migrating it) and builds the rest; nothing runs until ``SessionsComponent`` does.
-    public static func open(settings: LiveConfiguration, environment: ProcessEnvironment, registry: TaskRegistry,
-                            time: TimeSource, logger: Logger) async throws -> SessionRuntime {
-        let configuration = settings.current
-        let store = try await SessionStore.open(path: configuration.database.path, logger: logger)
-        let sessionEnvironment = TerminalSettings.sessionEnvironment(from: environment.variables)
-        let units = SystemdUnits(mode: configuration.computer.systemdUnits, environment: environment.variables, logger: logger)
-        let bridge = TerminalBridge(settings: {
-            let current = settings.current
-            return TerminalSettings(
-                binary: current.computer.tmuxBinary, socket: current.computer.tmuxSocket,
-                quickTimeout: .seconds(current.timeouts.subprocessQuick), timeout: .seconds(current.timeouts.subprocess),
-                longTimeout: .seconds(current.timeouts.subprocessLong), historyLines: current.limits.captureHistoryLines,
-                environment: sessionEnvironment
-            )
-        }, units: units.manager == nil ? nil : units, time: time, logger: logger)
-        let cache = SessionCache(localComputer: configuration.computer.name, time: time)
-        let bus = EventBus(registry: registry, time: time, boundedState: configuration.limits.boundedState,
-                           handlerTimeout: { .seconds(settings.current.timeouts.eventHandler) }, logger: logger)
-        let manager = SessionManager(store: store, bridge: bridge, cache: cache, bus: bus, registry: registry,
-                                     settings: settings, environment: environment, time: time, logger: logger)
-        let stats = SystemStatsReader(diskPath: directoryPart(of: configuration.database.path), time: time)
-        let commands = CommandLayer(manager: manager, settings: settings, stats: stats, hostName: environment.hostName)
-        return SessionRuntime(store: store, bridge: bridge, cache: cache, bus: bus, manager: manager, stats: stats, commands: commands)
+    /// Adopts the sessions whose tmux outlived the daemon and marks the vanished ones exited.
+    public func reconcile() async throws -> SessionReconciliation {
+        try await reconciler.reconcile()
     }
-}
 
-/// The directory holding `path` ("." for a bare name).
-private func directoryPart(of path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return "." }
-    return slash == path.startIndex ? "/" : String(path[..<slash])
+    /// Polls the sessions, recording what it finds, until ``finishPolling()`` or cancellation.
+    public func runPolling() async {
+        await poller.run(delivering: { [observer] id, observation in await observer.record(id, observation) })
+    }
+
+    /// Stops polling gracefully: the batch in flight and one last look at every session are
+    /// recorded (exits and final screens included) before this returns. Call it before the store
+    /// closes, from a task that is not cancelled.
+    public func finishPolling() async {
+        await poller.finish()
+    }
+
+    /// Reads every live session's scope CPU and memory and records what moved.
+    public func refreshAccounting() async {
+        await accountant.refresh()
+    }
+
+    /// Ends the helper thread; call once polling has stopped.
+    public func shutdown() async {
+        await files.stop()
+    }
 }

@@ -58,6 +58,18 @@ struct SessionTempDirectory: Sendable {
     }
 }
 
+extension SessionTempDirectory {
+    /// ``create(for:)`` on `worker`, so the file calls never hold a cooperative-pool thread.
+    func create(for sessionID: String, on worker: BlockingWorker) async throws -> String {
+        try await worker.run { [self] in try create(for: sessionID) }
+    }
+
+    /// ``remove(for:)`` on `worker`; a directory that cannot be removed is left behind.
+    func remove(for sessionID: String, on worker: BlockingWorker) async {
+        _ = try? await worker.run { [self] in remove(for: sessionID) }
+    }
+}
+
 extension UInt8 {
     fileprivate var isASCIIAlphanumeric: Bool {
         (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self)

@@ -69,6 +69,7 @@ struct RunningSessions {
 
     var commands: CommandLayer { runtime.commands }
     var manager: SessionManager { runtime.manager }
+    var poller: OutputPoller { runtime.poller }
 }
 
 /// Starts the sessions component in `world`, waits until it reports started (reconciliation done),
@@ -76,6 +77,7 @@ struct RunningSessions {
 func withSessions(
     _ world: SessionWorld,
     configuration: TetherConfiguration? = nil,
+    environment: ProcessEnvironment? = nil,
     _ body: (RunningSessions) async throws -> Void
 ) async throws {
     // TETHER_TEST_LOG=debug shows the runtime's log on stderr.
@@ -87,7 +89,7 @@ func withSessions(
     let registry = TaskRegistry(logger: logger)
     let settings = LiveConfiguration(configuration ?? world.configuration())
     let time = TimeSource.continuous
-    let runtime = try await SessionRuntime.open(settings: settings, environment: world.environment, registry: registry, time: time, logger: logger)
+    let runtime = try await SessionRuntime.open(settings: settings, environment: environment ?? world.environment, registry: registry, time: time, logger: logger)
     let component = SessionsComponent(runtime: runtime, registry: registry, time: time)
     let board = HealthBoard(time: time)
     board.register(component.name, heartbeatInterval: component.heartbeatInterval)

@@ -1,0 +1,57 @@
+import TetherCore
+import TetherTerminal
+
+/// Types into live sessions: text with Enter, and keys. After input the session's poller looks
+/// again at once, so the answer shows without waiting out an idle backoff.
+///
+/// Into an agent CLI, text with punctuation (or a newline) goes as a bracketed paste (PROTOCOL.md §8),
+/// so the Enter that follows at once is not taken as part of it; a slash command is typed, as the
+/// agent reads it key by key. Gemini's CLI takes `!` as a shell escape, so it is escaped there.
+struct SessionInputSender: Sendable {
+    /// The most of a message kept on the record as `last_message_sent`.
+    static let rememberedMessageCharacters = 4096
+
+    let lookup: SessionLookup
+    let recorder: SessionRecorder
+    let bridge: TerminalBridge
+    let poller: OutputPoller
+    let time: TimeSource
+
+    /// Types `text` and presses Enter; `asShellCommand` when it goes to the shell, not the agent.
+    func sendMessage(_ id: String, _ text: String, adapter: String, asShellCommand: Bool = false) async throws {
+        let session = try await lookup.accepting(id)
+        let agent = asShellCommand ? nil : session.record.activeAgent
+        try await bridge.sendText(Self.typed(text, agent: agent), to: session.record.tmuxSessionName, enter: true,
+                                  bracketedPaste: Self.needsPaste(text, agent: agent))
+        poller.kick(sessionID: id)
+        let now = time.wallNow
+        try await recorder.update(id) {
+            $0.lastMessageSent = String(text.prefix(Self.rememberedMessageCharacters))
+            $0.lastMessageSentAt = now
+            $0.lastActivity = now
+            $0.lastInputAdapter = adapter
+        }
+    }
+
+    /// Presses `key` `count` times.
+    func sendKey(_ id: String, _ key: TerminalKey, count: Int) async throws {
+        let session = try await lookup.accepting(id)
+        try await bridge.sendKey(key, count: count, to: session.record.tmuxSessionName)
+        poller.kick(sessionID: id)
+    }
+
+    /// The text as typed for `agent` (nil: a shell).
+    static func typed(_ text: String, agent: String?) -> String {
+        agent == "gemini" ? text.replacingOccurrences(of: "!", with: "\\!") : text
+    }
+
+    /// Whether `text` goes to `agent` as a bracketed paste.
+    static func needsPaste(_ text: String, agent: String?) -> Bool {
+        agent != nil && !text.hasPrefix("/") && text.contains { $0.isPunctuation && $0 != "/" || $0 == "\n" }
+    }
+
+    /// `'text'` for a POSIX shell.
+    static func shellQuote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
