@@ -71,7 +71,7 @@ public final class TerminalBridge: Sendable {
                 await started.waitForExit()
                 client.withLock { $0 = nil }
                 if Task.isCancelled {
-                    await started.stop(timeout: current.quickTimeout, time: time)
+                    await started.stop(timeout: current.quickTimeout)
                     break
                 }
                 logger.warning("tmux control client exited; commands run as one-shot tmux processes until it is back",
@@ -86,7 +86,7 @@ public final class TerminalBridge: Sendable {
             }
             do { try await time.sleep(for: backoff.failure()) } catch { break }
         }
-        if let last = client.withLock({ $0.take() }) { await last.stop(timeout: settings().quickTimeout, time: time) }
+        if let last = client.withLock({ $0.take() }) { await last.stop(timeout: settings().quickTimeout) }
     }
 
     /// Starts the server if it is not running: its holder session (which the control client attaches

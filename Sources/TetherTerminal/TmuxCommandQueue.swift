@@ -63,10 +63,9 @@ struct TmuxCommandQueue: Sendable {
     }
 
     /// How long a reader may wait for output at `now` before a deadline needs looking at: until the
-    /// earliest deadline, and never longer than `cap` (a batch may be sent while the reader waits).
-    func wait(at now: Duration, atMost cap: Duration) -> Duration {
-        guard let earliest = earliestDeadline else { return cap }
-        return max(.zero, min(cap, earliest - now))
+    /// earliest deadline, zero once it has passed; nil when no deadline is watched.
+    func wait(at now: Duration) -> Duration? {
+        earliestDeadline.map { max(.zero, $0 - now) }
     }
 
     /// Forgets everything (the client is gone); returns the batches that were still waiting.

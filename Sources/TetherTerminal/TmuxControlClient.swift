@@ -1,3 +1,4 @@
+import CProcess
 import Foundation
 import Logging
 import Synchronization
@@ -10,8 +11,8 @@ import TetherCore
 /// Two threads of its own do the blocking I/O: a writer drains queued lines into tmux's stdin and a
 /// reader feeds stdout to a ``TmuxControlParser`` and hands each reply to the command waiting for
 /// it (``TmuxCommandQueue``). Each call has a deadline on the injected ``TimeSource``, which the
-/// reader enforces (it waits in `poll` no longer than the earliest one), so no timer is made per
-/// command: a client that misses a deadline is presumed hung, the call fails with a timeout and the
+/// reader enforces (it waits in `poll` no longer than the earliest one, and a call with an earlier
+/// deadline wakes it through a pipe), so no timer is made per command: a client that misses a deadline is presumed hung, the call fails with a timeout and the
 /// client is killed (the bridge starts another). A cancelled call leaves its slots queued, so its
 /// late replies are consumed, not given to the next caller. Replies whose flags are not 1 (tmux's
 /// own, such as the initial attach) are skipped, as are notifications other than `%session-changed`.
@@ -22,10 +23,6 @@ final class TmuxControlClient: Sendable {
     /// How long a client whose output has ended may take to exit before it is killed: tmux exits
     /// at once after `%exit`, so two seconds means it is stuck, yet is long enough for a loaded host.
     static let exitGrace: Duration = .seconds(2)
-    /// The longest the reader waits in `poll` before it looks at the deadlines again. A call made
-    /// while it waits is not seen sooner, so this is how late a deadline may be enforced at worst;
-    /// one wake-up a second is nothing when idle, and a second late is well inside any deadline's slack.
-    static let deadlineCheckInterval: Duration = .seconds(1)
 
     private final class Batch: Sendable {
         let results: Mutex<[Result<[String], TetherError>?]>
@@ -58,6 +55,9 @@ final class TmuxControlClient: Sendable {
     let pid: pid_t
     private let stdinFD: Int32
     private let stdoutFD: Int32
+    /// A pipe that wakes the reader out of `poll` when a call brings the earliest deadline forward.
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
     private let state = Mutex(State())
     private let writerWake = DispatchSemaphore(value: 0)
     private let ready = AsyncEvent()
@@ -65,10 +65,12 @@ final class TmuxControlClient: Sendable {
     private let time: TimeSource
     private let logger: Logger
 
-    private init(process: SpawnedProcess, time: TimeSource, logger: Logger) {
+    private init(process: SpawnedProcess, wake: [Int32], time: TimeSource, logger: Logger) {
         self.pid = process.pid
         self.stdinFD = process.stdin
         self.stdoutFD = process.stdout
+        self.wakeRead = wake[0]
+        self.wakeWrite = wake[1]
         self.time = time
         self.logger = logger
     }
@@ -77,9 +79,19 @@ final class TmuxControlClient: Sendable {
     static func start(binary: String, socket: String, environment: [String: String], timeout: Duration,
                       time: TimeSource, logger: Logger) async throws -> TmuxControlClient {
         Spawn.ignoreBrokenPipes()
-        let process = try Spawn.start(binary, ["-u", "-L", socket, "-C", "attach-session", "-t", "=" + holderSession],
+        var wake: [Int32] = [-1, -1]
+        guard pipe2(&wake, O_CLOEXEC | O_NONBLOCK) == 0 else {
+            throw TetherError(.terminal, "cannot start the tmux control client: no pipe: \(String(cString: strerror(errno)))", errno: errno)
+        }
+        let process: SpawnedProcess
+        do {
+            process = try Spawn.start(binary, ["-u", "-L", socket, "-C", "attach-session", "-t", "=" + holderSession],
                                       environment: environment, pipeStdin: true, pipeStderr: false)
-        let client = TmuxControlClient(process: process, time: time, logger: logger)
+        } catch {
+            wake.forEach { close($0) }
+            throw error
+        }
+        let client = TmuxControlClient(process: process, wake: wake, time: time, logger: logger)
         client.startThreads()
         let attached: Bool
         do {
@@ -121,6 +133,11 @@ final class TmuxControlClient: Sendable {
                     let refused = state.withLock { state -> String? in
                         if let dead = state.dead { return dead }
                         guard !state.closing else { return "the control client is stopping" }
+                        if state.queue.earliestDeadline.map({ deadline < $0 }) ?? true {
+                            // Under the lock: the reader closes the pipe under it once the client is dead.
+                            var byte: UInt8 = 1
+                            _ = write(wakeWrite, &byte, 1)  // a full pipe is already a wake-up
+                        }
                         state.batches[state.queue.send(count: commands.count, deadline: deadline)] = batch
                         for command in commands {
                             state.outgoing.append(contentsOf: command.controlLine.utf8)
@@ -143,7 +160,7 @@ final class TmuxControlClient: Sendable {
     }
 
     /// Closes stdin, which makes tmux end the client; kills it if it has not exited within `timeout`.
-    func stop(timeout: Duration, time: TimeSource) async {
+    func stop(timeout: Duration) async {
         state.withLock { $0.closing = true }
         writerWake.signal()
         let done = (try? await withDeadline(timeout, on: time, "stopping the tmux control client") { [exited] in
@@ -229,6 +246,8 @@ final class TmuxControlClient: Sendable {
         }
         close(stdoutFD)
         markDead("the tmux control client exited")
+        _ = state.withLock { _ in close(wakeWrite) }  // dead: no call writes to it any more
+        close(wakeRead)
         if Spawn.reap(pid, within: Self.exitGrace) == nil {
             kill(pid, SIGKILL)
             Spawn.reap(pid, within: ProcessRunner.reapTimeout)
@@ -240,17 +259,19 @@ final class TmuxControlClient: Sendable {
     /// Waits until tmux has written something or a waiting call's deadline has passed; returns the
     /// overdue calls then, none when there is output (or end of file) to read.
     private func waitForOutput() -> [Batch] {
+        var drain = [UInt8](repeating: 0, count: 64)
         while true {
             let now = time.now
-            let (overdue, wait) = state.withLock { state -> ([Batch], Duration) in
+            let (overdue, wait) = state.withLock { state -> ([Batch], Duration?) in
                 let expired = state.queue.expire(at: now).compactMap { state.batches[$0] }
-                return (expired, state.queue.wait(at: now, atMost: Self.deadlineCheckInterval))
+                return (expired, state.queue.wait(at: now))
             }
             if !overdue.isEmpty { return overdue }
-            var entry = pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&entry, 1, Spawn.pollMilliseconds(wait))
-            if ready > 0 { return [] }
+            var entries = [pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&entries, 2, wait.map(Spawn.pollMilliseconds) ?? -1)
             if ready < 0, errno != EINTR { return [] }  // let read() report the problem
+            if ready > 0, entries[1].revents != 0 { _ = read(wakeRead, &drain, drain.count) }
+            if ready > 0, entries[0].revents != 0 { return [] }
         }
     }
 
