@@ -123,6 +123,9 @@ enum Spawn {
 
     /// `duration` in whole milliseconds for `poll`, rounded up so the wait is never cut short.
     static func pollMilliseconds(_ duration: Duration) -> Int32 {
-        Int32(clamping: (duration + .nanoseconds(999_999)).milliseconds)
+        Int32(clamping: (duration + roundingUp).milliseconds)
     }
+
+    /// Just under a millisecond: added before `milliseconds` truncates, it makes the truncation round up.
+    private static let roundingUp: Duration = .nanoseconds(999_999)
 }

@@ -268,6 +268,8 @@ final class TmuxControlClient: Sendable {
             }
             if !overdue.isEmpty { return overdue }
             var entries = [pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            // With no call waiting nothing is due, so the reader sleeps until output, end of file (the
+            // client exited or was killed) or a wake-up: a tick would only cost wake-ups.
             let ready = poll(&entries, 2, wait.map(Spawn.pollMilliseconds) ?? -1)
             if ready < 0, errno != EINTR { return [] }  // let read() report the problem
             if ready > 0, entries[1].revents != 0 { _ = read(wakeRead, &drain, drain.count) }
