@@ -130,6 +130,12 @@ let package = Package(
             dependencies: ["TetherDaemon", "TetherCore", "TetherSystemd", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // The terminal layer's parsers and state machines, without tmux.
+        .testTarget(
+            name: "TetherTerminalTests",
+            dependencies: ["TetherTerminal", "TetherCore"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TetherIntegrationTests",
             dependencies: [

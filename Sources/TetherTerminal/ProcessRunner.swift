@@ -25,7 +25,9 @@ public struct ProcessOutput: Sendable {
 public enum ProcessRunner {
     /// Output kept per stream; the rest is read and discarded so the child never blocks on a full pipe.
     public static let maximumOutput = 16 << 20
-    /// How long a killed child may take to be reaped before it is reported and left to init.
+    /// How long a killed child may take to be reaped before it is reported and left to init. SIGKILL
+    /// takes effect at once unless the child sits in an uninterruptible wait (a hung mount), which
+    /// no wait of ours would end; five seconds covers a loaded host without holding the thread long.
     public static let reapTimeout: Duration = .seconds(5)
 
     /// Subprocesses started since the process began, one-shot or long-lived (benchmarks count
@@ -49,7 +51,7 @@ public enum ProcessRunner {
         let commandLine = ([executable] + arguments).joined(separator: " ")
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let thread = Thread {
+                let thread = Thread {  // registry-exempt: the child's blocking reads and reap, ended by its deadline
                     continuation.resume(with: child.finish(timeout: timeout, commandLine: commandLine))
                 }
                 thread.name = "tether-subprocess"
@@ -123,7 +125,7 @@ public enum ProcessRunner {
                 var fds = readers.filter { $0 >= 0 }.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
                 if stdinOpen { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
                 fds.append(pollfd(fd: cancelRead, events: Int16(POLLIN), revents: 0))
-                let ready = poll(&fds, nfds_t(fds.count), Int32(clamping: max(1, remaining.milliseconds)))
+                let ready = poll(&fds, nfds_t(fds.count), Spawn.pollMilliseconds(remaining))
                 if ready < 0 { if errno == EINTR { continue }; interrupted = "poll failed: \(String(cString: strerror(errno)))"; break }
                 if fds.last!.revents != 0 { interrupted = "cancelled"; break }
                 for entry in fds.dropLast() where entry.revents != 0 {

@@ -90,13 +90,42 @@ enum Spawn {
     }
 
     /// Reaps `pid`, waiting up to `timeout`; blocks the calling thread, so only from a thread of our own.
+    ///
+    /// Sleeps in `poll` on a pidfd, which becomes readable when the child exits, so the wait neither
+    /// spins nor outlasts its bound. Without pidfds (Linux before 5.3) it looks at the child at
+    /// growing intervals instead.
     @discardableResult
     static func reap(_ pid: pid_t, within timeout: Duration) -> Int32? {
+        if let status = reap(pid) { return status }
         let deadline = ContinuousClock.now + timeout
+        let pidfd = pidfd_open(pid, 0)
+        defer { if pidfd >= 0 { close(pidfd) } }
+        var interval = reapCheckInitial
         while true {
+            let left = ContinuousClock.now.duration(to: deadline)
+            guard left > .zero else { return reap(pid) }
+            if pidfd >= 0 {
+                var entry = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+                _ = poll(&entry, 1, pollMilliseconds(left))  // EINTR: look again with what is left
+            } else {
+                _ = poll(nil, 0, pollMilliseconds(min(interval, left)))
+                interval = min(interval * 2, reapCheckMaximum)
+            }
             if let status = reap(pid) { return status }
-            if ContinuousClock.now >= deadline { return nil }
-            usleep(1000)
         }
     }
+
+    /// Without a pidfd, the first and the longest pause between looks at a child being reaped: a
+    /// killed child is usually gone within a millisecond, and a tenth of a second late is harmless
+    /// for a child that takes longer, while the few looks it costs are nothing.
+    static let reapCheckInitial: Duration = .milliseconds(1)
+    static let reapCheckMaximum: Duration = .milliseconds(100)
+
+    /// `duration` in whole milliseconds for `poll`, rounded up so the wait is never cut short.
+    static func pollMilliseconds(_ duration: Duration) -> Int32 {
+        Int32(clamping: (duration + roundingUp).milliseconds)
+    }
+
+    /// Just under a millisecond: added before `milliseconds` truncates, it makes the truncation round up.
+    private static let roundingUp: Duration = .nanoseconds(999_999)
 }

@@ -6,7 +6,8 @@ import TetherCore
 /// worker thread, under a deadline, since a hung mount can block it), CPU from the change in
 /// `/proc/stat` between this sample and the previous one. Nothing sleeps to measure.
 public final class SystemStatsReader: Sendable {
-    /// How long a disk query may take.
+    /// How long a disk query may take: `statvfs` answers in microseconds on a healthy file system,
+    /// so two seconds means a hung mount, and the status report goes out without disk figures.
     public static let diskTimeout: Duration = .seconds(2)
 
     private struct CPUSample: Sendable { let busy: UInt64; let total: UInt64 }

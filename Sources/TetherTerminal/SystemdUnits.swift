@@ -41,7 +41,8 @@ public final class SystemdUnits: Sendable {
         }
     }
 
-    /// How long a session's processes get, after the hang-up, before SIGKILL.
+    /// How long a session's processes get, after the hang-up, before SIGKILL: enough for a shell or
+    /// an agent to save its state, as a terminal closing gives it, short enough not to stall a close.
     public static let scopeStopTimeout: Duration = .seconds(5)
 
     /// The transient service that holds the tmux server on `socket`.

@@ -11,8 +11,13 @@ import TetherCore
 /// same deadline (killed with its process group and reaped on expiry).
 public final class TerminalBridge: Sendable {
     /// Restart delays of the control client: from `initial`, doubling to `maximum`, reset once attached.
+    /// Half a second lets a restarting tmux server come up before the first retry; one-shots serve
+    /// meanwhile, so thirty seconds between attempts at worst costs only spawns, not service.
     public static let restartInitial: Duration = .milliseconds(500)
     public static let restartMaximum: Duration = .seconds(30)
+    /// How often a server just started in its own unit is asked whether it answers: a tmux server
+    /// is up within tens of milliseconds, and each question is one short-lived process.
+    static let serverProbeInterval: Duration = .milliseconds(20)
     /// Bytes of text per `send-keys -l` command; longer text goes in several, in order.
     public static let textChunkBytes = 4096
     /// The most text one message may carry.
@@ -72,7 +77,7 @@ public final class TerminalBridge: Sendable {
                 await started.waitForExit(orUntil: detach)
                 client.withLock { $0 = nil }
                 if Task.isCancelled || detach.isFired {
-                    await started.stop(timeout: current.quickTimeout, time: time)
+                    await started.stop(timeout: current.quickTimeout)
                     break
                 }
                 logger.warning("tmux control client exited; commands run as one-shot tmux processes until it is back",
@@ -87,7 +92,7 @@ public final class TerminalBridge: Sendable {
             }
             if await detach.wait(timeout: backoff.failure(), on: time) || Task.isCancelled { break }
         }
-        if let last = client.withLock({ $0.take() }) { await last.stop(timeout: settings().quickTimeout, time: time) }
+        if let last = client.withLock({ $0.take() }) { await last.stop(timeout: settings().quickTimeout) }
     }
 
     /// Starts the server if it is not running: its holder session (which the control client attaches
@@ -136,12 +141,12 @@ public final class TerminalBridge: Sendable {
         logger.info("tmux server started in its own unit", metadata: ["tmux.socket": "\(current.socket)", "systemd.unit": "\(unit)"])
     }
 
-    /// Whether the server on the socket answers within `limit` (asking every 20 ms).
+    /// Whether the server on the socket answers within `limit` (asking every ``serverProbeInterval``).
     private func waitForServer(_ current: TerminalSettings, within limit: Duration) async throws -> Bool {
         let deadline = time.now + limit
         while time.now < deadline {
             if case .failure(let error) = try await oneShot(TmuxCommand(["list-sessions"], deadline: .quick), current), TmuxFailure.isServerDown(error.message) {
-                try await time.sleep(for: .milliseconds(20))
+                try await time.sleep(for: Self.serverProbeInterval)
                 continue
             }
             return true

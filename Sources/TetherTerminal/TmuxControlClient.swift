@@ -1,3 +1,4 @@
+import CProcess
 import Foundation
 import Logging
 import Synchronization
@@ -8,34 +9,33 @@ import TetherCore
 /// process per poll.
 ///
 /// Two threads of its own do the blocking I/O: a writer drains queued lines into tmux's stdin and a
-/// reader splits stdout into replies. Each call has a deadline, which the reader enforces (it waits
-/// in `poll` no longer than the earliest one), so no timer is made per command: a client that
-/// misses a deadline is presumed hung, the call fails with a timeout and the client is killed
-/// (the bridge starts another). A cancelled call leaves its slots queued, so its late replies are
-/// consumed, not given to the next caller. Blocks whose flags are not 1 (tmux's own, such as the
-/// initial attach) are skipped, as are notifications.
+/// reader feeds stdout to a ``TmuxControlParser`` and hands each reply to the command waiting for
+/// it (``TmuxCommandQueue``). Each call has a deadline on the injected ``TimeSource``, which the
+/// reader enforces (it waits in `poll` no longer than the earliest one, and a call with an earlier
+/// deadline wakes it through a pipe), so no timer is made per command: a client that misses a deadline is presumed hung, the call fails with a timeout and the
+/// client is killed (the bridge starts another). A cancelled call leaves its slots queued, so its
+/// late replies are consumed, not given to the next caller. Replies whose flags are not 1 (tmux's
+/// own, such as the initial attach) are skipped, as are notifications other than `%session-changed`.
 final class TmuxControlClient: Sendable {
     /// The session the control client attaches to; created with the server, never listed or swept.
     static let holderSession = "tether-control"
 
+    /// How long a client whose output has ended may take to exit before it is killed: tmux exits
+    /// at once after `%exit`, so two seconds means it is stuck, yet is long enough for a loaded host.
+    static let exitGrace: Duration = .seconds(2)
+
     private final class Batch: Sendable {
         let results: Mutex<[Result<[String], TetherError>?]>
-        let remaining: Atomic<Int>
         let continuation: Mutex<CheckedContinuation<[Result<[String], TetherError>], any Error>?>
-        let deadline: ContinuousClock.Instant
         let timeout: Duration
         let description: String
 
         init(count: Int, timeout: Duration, description: String) {
             results = Mutex(Array(repeating: nil, count: count))
-            remaining = Atomic(count)
             continuation = Mutex(nil)
             self.timeout = timeout
-            self.deadline = .now + timeout
             self.description = description
         }
-
-        var isFinished: Bool { continuation.withLock { $0 == nil } && remaining.load(ordering: .relaxed) == 0 }
 
         /// Resumes the waiter once, with the results or an error.
         func finish(_ outcome: Result<[Result<[String], TetherError>], any Error>) {
@@ -43,15 +43,10 @@ final class TmuxControlClient: Sendable {
         }
     }
 
-    private struct Slot {
-        let batch: Batch
-        let index: Int
-    }
-
     private struct State {
-        var pending = FIFOQueue<Slot>()
-        /// Batches whose replies have not all come, for the reader's deadline check.
-        var waiting: [ObjectIdentifier: Batch] = [:]
+        var queue = TmuxCommandQueue()
+        /// The batches the queue names, until their last reply has come or the client dies.
+        var batches: [Int: Batch] = [:]
         var outgoing: [UInt8] = []
         var closing = false
         var dead: String?
@@ -60,16 +55,23 @@ final class TmuxControlClient: Sendable {
     let pid: pid_t
     private let stdinFD: Int32
     private let stdoutFD: Int32
+    /// A pipe that wakes the reader out of `poll` when a call brings the earliest deadline forward.
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
     private let state = Mutex(State())
     private let writerWake = DispatchSemaphore(value: 0)
     private let ready = AsyncEvent()
     private let exited = AsyncEvent()
+    private let time: TimeSource
     private let logger: Logger
 
-    private init(process: SpawnedProcess, logger: Logger) {
+    private init(process: SpawnedProcess, wake: [Int32], time: TimeSource, logger: Logger) {
         self.pid = process.pid
         self.stdinFD = process.stdin
         self.stdoutFD = process.stdout
+        self.wakeRead = wake[0]
+        self.wakeWrite = wake[1]
+        self.time = time
         self.logger = logger
     }
 
@@ -77,9 +79,19 @@ final class TmuxControlClient: Sendable {
     static func start(binary: String, socket: String, environment: [String: String], timeout: Duration,
                       time: TimeSource, logger: Logger) async throws -> TmuxControlClient {
         Spawn.ignoreBrokenPipes()
-        let process = try Spawn.start(binary, ["-u", "-L", socket, "-C", "attach-session", "-t", "=" + holderSession],
+        var wake: [Int32] = [-1, -1]
+        guard pipe2(&wake, O_CLOEXEC | O_NONBLOCK) == 0 else {
+            throw TetherError(.terminal, "cannot start the tmux control client: no pipe: \(String(cString: strerror(errno)))", errno: errno)
+        }
+        let process: SpawnedProcess
+        do {
+            process = try Spawn.start(binary, ["-u", "-L", socket, "-C", "attach-session", "-t", "=" + holderSession],
                                       environment: environment, pipeStdin: true, pipeStderr: false)
-        let client = TmuxControlClient(process: process, logger: logger)
+        } catch {
+            wake.forEach { close($0) }
+            throw error
+        }
+        let client = TmuxControlClient(process: process, wake: wake, time: time, logger: logger)
         client.startThreads()
         let attached: Bool
         do {
@@ -111,7 +123,7 @@ final class TmuxControlClient: Sendable {
 
     /// Suspends until the client has exited or `event` fires (or the caller is cancelled).
     func waitForExit(orUntil event: AsyncEvent) async {
-        _ = await AsyncEvent.first(of: [exited, event], timeout: nil, on: .continuous)
+        _ = await AsyncEvent.first(of: [exited, event], timeout: nil, on: time)
     }
 
     /// Sends `commands` back to back and returns one result per command, in order; a command tmux
@@ -122,12 +134,17 @@ final class TmuxControlClient: Sendable {
         return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
                     batch.continuation.withLock { $0 = continuation }
+                    let deadline = time.now + timeout
                     let refused = state.withLock { state -> String? in
                         if let dead = state.dead { return dead }
                         guard !state.closing else { return "the control client is stopping" }
-                        state.waiting[ObjectIdentifier(batch)] = batch
-                        for (index, command) in commands.enumerated() {
-                            state.pending.append(Slot(batch: batch, index: index))
+                        if state.queue.earliestDeadline.map({ deadline < $0 }) ?? true {
+                            // Under the lock: the reader closes the pipe under it once the client is dead.
+                            var byte: UInt8 = 1
+                            _ = write(wakeWrite, &byte, 1)  // a full pipe is already a wake-up
+                        }
+                        state.batches[state.queue.send(count: commands.count, deadline: deadline)] = batch
+                        for command in commands {
                             state.outgoing.append(contentsOf: command.controlLine.utf8)
                             state.outgoing.append(0x0A)
                         }
@@ -148,7 +165,7 @@ final class TmuxControlClient: Sendable {
     }
 
     /// Closes stdin, which makes tmux end the client; kills it if it has not exited within `timeout`.
-    func stop(timeout: Duration, time: TimeSource) async {
+    func stop(timeout: Duration) async {
         state.withLock { $0.closing = true }
         writerWake.signal()
         let done = (try? await withDeadline(timeout, on: time, "stopping the tmux control client") { [exited] in
@@ -166,10 +183,10 @@ final class TmuxControlClient: Sendable {
     // MARK: Threads
 
     private func startThreads() {
-        let reader = Thread { self.readLoop() }
+        let reader = Thread { self.readLoop() }  // registry-exempt: blocking reads need a thread of their own for the client's life
         reader.name = "tether-tmux-reader"
         reader.start()
-        let writer = Thread { self.writeLoop() }
+        let writer = Thread { self.writeLoop() }  // registry-exempt: blocking writes need a thread of their own for the client's life
         writer.name = "tether-tmux-writer"
         writer.start()
     }
@@ -200,13 +217,16 @@ final class TmuxControlClient: Sendable {
 
     private func readLoop() {
         var buffer = [UInt8](repeating: 0, count: 65536)
-        var line: [UInt8] = []
-        var block: (header: Substring, lines: [String], ours: Bool)?
+        var parser = TmuxControlParser()
+        var protocolErrors = 0
         while true {
-            if let overdue = waitForOutput() {
-                let message = "\(overdue.description) (tmux control client pid \(pid)) got no answer within \(overdue.timeout.milliseconds) ms; the client was killed and will be restarted"
-                overdue.finish(.failure(TetherError(.timeout, message)))
-                ProcessRunner.countTimeout()
+            let overdue = waitForOutput()
+            if !overdue.isEmpty {
+                for batch in overdue {
+                    let message = "\(batch.description) (tmux control client pid \(pid)) got no answer within \(batch.timeout.milliseconds) ms; the client was killed and will be restarted"
+                    batch.finish(.failure(TetherError(.timeout, message)))
+                    ProcessRunner.countTimeout()
+                }
                 // Dead now: no other deadline is looked at again while the killed client goes away.
                 markDead("it missed a deadline")
                 terminate()
@@ -215,30 +235,25 @@ final class TmuxControlClient: Sendable {
             let count = read(stdoutFD, &buffer, buffer.count)
             if count < 0, errno == EINTR { continue }
             guard count > 0 else { break }
-            for byte in buffer[0..<count] {
-                guard byte == 0x0A else { line.append(byte); continue }
-                let text = String(decoding: line, as: UTF8.self)
-                line.removeAll(keepingCapacity: true)
-                if var current = block {
-                    if text.hasPrefix("%end ") || text.hasPrefix("%error "), Self.guardFields(text) == current.header {
-                        if current.ours { complete(lines: current.lines, failed: text.hasPrefix("%error")) }
-                        block = nil
-                    } else {
-                        current.lines.append(text)
-                        block = current
-                    }
-                } else if text.hasPrefix("%begin ") {
-                    let flags = text.split(separator: " ").last ?? ""
-                    block = (Self.guardFields(text), [], flags == "1")
-                } else if text.hasPrefix("%session-changed") {
-                    ready.fire()
+            for event in parser.consume(buffer[0..<count]) {
+                switch event {
+                case .reply(let reply) where reply.answersClient: complete(reply)
+                case .reply: break  // tmux's own commands, such as the initial attach
+                case .notification(.sessionChanged): ready.fire()
+                case .notification: break  // %exit is followed by end of file; the rest need no action
+                case .protocolError(let problem):
+                    // Logged once per client: a stream that went wrong once tends to keep going wrong.
+                    protocolErrors += 1
+                    logger.log(level: protocolErrors == 1 ? .warning : .debug, "tmux control client wrote something that is not control-mode output; skipped",
+                               metadata: ["tmux.pid": "\(pid)", "error": "\(problem)", "tmux.protocol_errors": "\(protocolErrors)"])
                 }
-                // Other notifications (%exit, %sessions-changed, ...) need no action.
             }
         }
         close(stdoutFD)
         markDead("the tmux control client exited")
-        if Spawn.reap(pid, within: .seconds(2)) == nil {
+        _ = state.withLock { _ in close(wakeWrite) }  // dead: no call writes to it any more
+        close(wakeRead)
+        if Spawn.reap(pid, within: Self.exitGrace) == nil {
             kill(pid, SIGKILL)
             Spawn.reap(pid, within: ProcessRunner.reapTimeout)
         }
@@ -246,59 +261,60 @@ final class TmuxControlClient: Sendable {
         exited.fire()
     }
 
-    /// Waits until tmux has written something or the earliest deadline of a waiting call has passed;
-    /// returns the overdue call then, nil when there is output (or end of file) to read.
-    private func waitForOutput() -> Batch? {
+    /// Waits until tmux has written something or a waiting call's deadline has passed; returns the
+    /// overdue calls then, none when there is output (or end of file) to read.
+    private func waitForOutput() -> [Batch] {
+        var drain = [UInt8](repeating: 0, count: 64)
         while true {
-            let earliest = state.withLock { state -> Batch? in
-                state.waiting = state.waiting.filter { !$0.value.isFinished }
-                return state.waiting.values.min { $0.deadline < $1.deadline }
+            let now = time.now
+            let (overdue, wait) = state.withLock { state -> ([Batch], Duration?) in
+                let expired = state.queue.expire(at: now).compactMap { state.batches[$0] }
+                return (expired, state.queue.wait(at: now))
             }
-            var timeout: Int32 = -1
-            if let earliest {
-                let left = ContinuousClock.now.duration(to: earliest.deadline)
-                if left <= .zero { return earliest }
-                timeout = Int32(clamping: max(1, left.milliseconds + 1))
-            }
-            // Wake at least every second, so a call made while we wait gets its deadline looked at.
-            timeout = timeout < 0 ? 1000 : min(timeout, 1000)
-            var entry = pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&entry, 1, timeout)
-            if ready > 0 { return nil }
-            if ready < 0, errno != EINTR { return nil }  // let read() report the problem
+            if !overdue.isEmpty { return overdue }
+            var entries = [pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            // With no call waiting nothing is due, so the reader sleeps until output, end of file (the
+            // client exited or was killed) or a wake-up: a tick would only cost wake-ups.
+            let ready = poll(&entries, 2, wait.map(Spawn.pollMilliseconds) ?? -1)
+            if ready < 0, errno != EINTR { return [] }  // let read() report the problem
+            if ready > 0, entries[1].revents != 0 { _ = read(wakeRead, &drain, drain.count) }
+            if ready > 0, entries[0].revents != 0 { return [] }
         }
     }
 
-    /// The time and command number of a `%begin`/`%end`/`%error` line: what pairs a reply's two guards.
-    private static func guardFields(_ line: String) -> Substring {
-        let fields = line.split(separator: " ", maxSplits: 3)
-        guard fields.count >= 3 else { return "" }
-        return line[fields[1].startIndex..<fields[2].endIndex]
-    }
-
-    private func complete(lines: [String], failed: Bool) {
-        let slot = state.withLock { $0.pending.popFirst() }
-        guard let slot else {
-            logger.warning("tmux control client sent a reply nobody asked for; ignored", metadata: ["tmux.pid": "\(pid)"])
+    private func complete(_ reply: TmuxControlReply) {
+        let found = state.withLock { state -> (batch: Batch, slot: TmuxCommandQueue.Slot)? in
+            guard state.dead == nil, let slot = state.queue.replyArrived() else { return nil }
+            let batch = slot.completesBatch ? state.batches.removeValue(forKey: slot.batch) : state.batches[slot.batch]
+            return batch.map { ($0, slot) }
+        }
+        guard let (batch, slot) = found else {
+            if isAlive {
+                logger.warning("tmux control client sent a reply nobody asked for; ignored", metadata: ["tmux.pid": "\(pid)", "tmux.command_number": "\(reply.number)"])
+            }
             return
         }
-        let result: Result<[String], TetherError> = failed
-            ? .failure(TetherError(.terminal, lines.joined(separator: "\n")))
-            : .success(lines)
-        slot.batch.results.withLock { $0[slot.index] = result }
-        if slot.batch.remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
-            slot.batch.finish(.success(slot.batch.results.withLock { $0.map { $0! } }))
+        let result: Result<[String], TetherError> = switch reply.outcome {
+        case .success: .success(reply.lines)
+        case .error: .failure(TetherError(.terminal, reply.lines.joined(separator: "\n")))
+        case .tooLarge: .failure(TetherError(.terminal, "tmux's reply was larger than \(TmuxControlParser.defaultMaximumBytes) bytes and was dropped; ask for less (fewer history lines)"))
         }
+        let results = batch.results.withLock { results -> [Result<[String], TetherError>]? in
+            results[slot.index] = result
+            return slot.completesBatch ? results.map { $0! } : nil
+        }
+        if let results { batch.finish(.success(results)) }
     }
 
     private func markDead(_ reason: String) {
-        let orphans = state.withLock { state -> [Slot] in
+        let orphans = state.withLock { state -> [Batch] in
             if state.dead == nil { state.dead = reason }
-            state.waiting.removeAll()
-            return state.pending.removeAll()
+            let waiting = state.queue.removeAll().compactMap { state.batches[$0] }
+            state.batches.removeAll()
+            return waiting
         }
-        for slot in orphans {
-            slot.batch.finish(.failure(TetherError(.unavailable, "tmux control client (pid \(pid)): \(reason)")))
+        for batch in orphans {
+            batch.finish(.failure(TetherError(.unavailable, "tmux control client (pid \(pid)): \(reason)")))
         }
     }
 }
