@@ -20,14 +20,14 @@ public struct Project: Sendable, Equatable {
         case snapshot
     }
 
-    /// This project as one entry of a listing on `computer`.
-    public func listed(on computer: String, as shape: Shape, todos: [TodoItem]? = nil) -> Listing {
+    /// This project as one entry of a listing of `computer`'s projects (peers list only their own: no computer).
+    public func listed(on computer: String? = nil, as shape: Shape, todos: [TodoItem]? = nil) -> Listing {
         Listing(computer: computer, project: self, shape: shape, todos: todos)
     }
 
     /// One project as a listing writes it.
     public struct Listing: Sendable, Equatable, WireEncodable {
-        public var computer: String
+        public var computer: String?
         public var project: Project
         public var shape: Shape
         public var todos: [TodoItem]?

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// `/ws` on a real daemon: snapshots, events, screen updates, and clients that misbehave.
-@Suite(.serialized) struct WebSocketTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct WebSocketTests {
     /// Reads messages until one with `event` (and matching `where`) arrives; nil after `timeout`.
     func next(_ socket: TetherWebSocket, _ event: String, timeout: Duration = .seconds(10),
               where matches: ([String: Any]) -> Bool = { _ in true }) throws -> [String: Any]? {
