@@ -116,7 +116,8 @@ public enum Daemon {
             commands: runtime.commands, cache: cache, bus: bus, registry: registry, computer: computer,
             tmuxBinary: { settings.current.computer.tmuxBinary },
             agents: { settings.current.agents.mapValues(\.command) },
-            status: StatusReporter(version: version, computer: computer, origin: origin, runtime: runtime, board: board, time: time).report,
+            status: StatusReporter(version: version, computer: computer, origin: origin, runtime: runtime, board: board,
+                                   interest: interest, time: time).report,
             sample: {
                 var sample = DaemonSample()
                 sample.tasksByName = registry.liveCountsByName

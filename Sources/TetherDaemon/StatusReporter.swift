@@ -10,17 +10,20 @@ struct StatusReporter: Sendable {
     let cache: SessionCache
     let bridge: TerminalBridge
     let board: HealthBoard
+    let interest: SubscriptionInterest
     let time: TimeSource
     /// When the daemon started, on `time`'s clock.
     let started: Duration
 
-    init(version: String, computer: String, origin: ConfigurationLoader.Origin, runtime: SessionRuntime, board: HealthBoard, time: TimeSource) {
+    init(version: String, computer: String, origin: ConfigurationLoader.Origin, runtime: SessionRuntime, board: HealthBoard,
+         interest: SubscriptionInterest, time: TimeSource) {
         self.version = version
         self.computer = computer
         self.origin = origin
         self.cache = runtime.cache
         self.bridge = runtime.bridge
         self.board = board
+        self.interest = interest
         self.time = time
         self.started = time.now
     }
@@ -32,6 +35,6 @@ struct StatusReporter: Sendable {
         }
         return StatusReport(version: version, uptimeSeconds: (time.now - started).seconds, computer: computer,
                             configuration: "\(origin)", sessions: cache.sessions(computer: computer).count,
-                            tmuxControlClient: bridge.usesControlClient, components: components)
+                            tmuxControlClient: bridge.usesControlClient, interestedIn: interest.heartbeatTopics, components: components)
     }
 }

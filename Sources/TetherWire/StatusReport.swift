@@ -9,6 +9,8 @@ public struct StatusReport: Sendable, Equatable {
     /// Live sessions of this computer.
     public var sessions: Int
     public var tmuxControlClient: Bool
+    /// The topics the WebSocket clients subscribe to, sorted: the heartbeat's `interested_in`.
+    public var interestedIn: [String]
     /// Sorted by name.
     public var components: [ComponentState]
 
@@ -16,7 +18,7 @@ public struct StatusReport: Sendable, Equatable {
     public static let ok = "ok"
 
     public init(status: String = ok, version: String, uptimeSeconds: Double, computer: String, configuration: String,
-                sessions: Int, tmuxControlClient: Bool, components: [ComponentState]) {
+                sessions: Int, tmuxControlClient: Bool, interestedIn: [String] = [], components: [ComponentState]) {
         self.status = status
         self.version = version
         self.uptimeSeconds = uptimeSeconds
@@ -24,6 +26,7 @@ public struct StatusReport: Sendable, Equatable {
         self.configuration = configuration
         self.sessions = sessions
         self.tmuxControlClient = tmuxControlClient
+        self.interestedIn = interestedIn
         self.components = components
     }
 
@@ -61,6 +64,7 @@ extension StatusReport: WireCodable {
         case uptimeSeconds = "uptime_seconds"
         case computer, configuration, sessions
         case tmuxControlClient = "tmux_control_client"
+        case interestedIn = "interested_in"
         case components
     }
 
@@ -74,7 +78,22 @@ extension StatusReport: WireCodable {
         json.member(CodingKeys.configuration, configuration)
         json.member(CodingKeys.sessions, sessions)
         json.member(CodingKeys.tmuxControlClient, tmuxControlClient)
+        json.key(CodingKeys.interestedIn)
+        json.beginArray()
+        for topic in interestedIn { json.string(topic) }
+        json.endArray()
         json.member(CodingKeys.components, components)
         json.endObject()
+    }
+
+    /// `interested_in` may be absent (a daemon from before it was reported).
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(status: try values.decode(String.self, forKey: .status), version: try values.decode(String.self, forKey: .version),
+                  uptimeSeconds: try values.decode(Double.self, forKey: .uptimeSeconds), computer: try values.decode(String.self, forKey: .computer),
+                  configuration: try values.decode(String.self, forKey: .configuration), sessions: try values.decode(Int.self, forKey: .sessions),
+                  tmuxControlClient: try values.decode(Bool.self, forKey: .tmuxControlClient),
+                  interestedIn: try values.decodeIfPresent([String].self, forKey: .interestedIn) ?? [],
+                  components: try values.decode([ComponentState].self, forKey: .components))
     }
 }
