@@ -1,4 +1,4 @@
-/// One deadline for a whole exchange (send and every read): a daemon that sends one byte just
+/// One deadline for a whole exchange (connect, send and every read): a daemon that sends one byte just
 /// before each per-read limit runs out would never time out under such limits; under this one it does.
 struct ClientDeadline {
     let budget: Duration

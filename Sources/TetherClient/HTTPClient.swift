@@ -67,7 +67,7 @@ public struct TetherHTTPClient: Sendable {
     public func request(_ method: String, _ path: String, body: [UInt8] = [], contentType: String? = nil,
                         extraHeaders: [String: String] = [:]) throws -> HTTPResponse {
         let deadline = ClientDeadline(timeout)
-        let socket = try UnixSocket(path: socketPath)
+        let socket = try UnixSocket(path: socketPath, by: deadline)
         defer { socket.close() }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         if let contentType { head += "Content-Type: \(contentType)\r\n" }

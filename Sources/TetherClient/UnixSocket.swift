@@ -13,8 +13,14 @@ final class UnixSocket {
 
     /// Bytes asked of the kernel per read: a typical answer in one or two reads.
     static let readSize = 64 << 10
+    /// How long to wait before trying again to connect to a daemon whose listen backlog is full
+    /// (a unix socket cannot be polled for that): short against the request's deadline, long
+    /// enough not to spin.
+    static let connectRetryInterval: Duration = .milliseconds(10)
 
-    init(path: String) throws {
+    /// Connects by `deadline`: the socket is non-blocking while connecting, so a daemon that does not
+    /// accept (a full backlog) cannot hold the client past it.
+    init(path: String, by deadline: ClientDeadline) throws {
         self.path = path
         var info = stat()
         if stat(path, &info) != 0 {
@@ -25,7 +31,7 @@ final class UnixSocket {
         guard info.st_mode & S_IFMT == S_IFSOCK else {
             throw ClientError(.unreachable, "\(path) is not a socket; pass the daemon's API socket with --socket")
         }
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw ClientError("cannot make a socket: \(String(cString: strerror(errno)))") }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -37,11 +43,21 @@ final class UnixSocket {
         withUnsafeMutableBytes(of: &address.sun_path) { buffer in
             for (index, byte) in bytes.enumerated() { buffer[index] = byte }
         }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        var code: Int32 = 0
+        while true {
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            code = result == 0 ? 0 : errno
+            guard code == EAGAIN || code == EINTR else { break }
+            if deadline.hasPassed {
+                Glibc.close(fd)
+                throw ClientError(.timeout, "tetherd did not accept the connection within \(deadline.budget): its backlog is full; is it hung? (journalctl -u tetherd)")
+            }
+            var pause = timespec(tv_sec: 0, tv_nsec: Int(Self.connectRetryInterval.components.attoseconds / 1_000_000_000))
+            nanosleep(&pause, nil)
         }
-        if result != 0 {
-            let code = errno
+        if code != 0 {
             Glibc.close(fd)
             switch code {
             case EACCES: throw ClientError(.unreachable, "cannot connect to \(path): permission denied; run as the daemon's user or ask for access to its socket")
@@ -49,6 +65,8 @@ final class UnixSocket {
             default: throw ClientError("cannot connect to \(path): \(String(cString: strerror(code)))")
             }
         }
+        // Blocking again: every read and write waits in poll with the deadline first.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
     }
 
     deinit { if fd >= 0 { Glibc.close(fd) } }

@@ -16,7 +16,7 @@ public final class TetherWebSocket {
     public init(socketPath: String, path: String = "/ws", timeout: Duration = handshakeTimeout,
                 maximumMessageSize: Int = WebSocketFrameParser.defaultMaximumFrameSize) throws {
         let deadline = ClientDeadline(timeout)
-        socket = try UnixSocket(path: socketPath)
+        socket = try UnixSocket(path: socketPath, by: deadline)
         messages = WebSocketMessageParser(maximumMessageSize: maximumMessageSize)
         var key = [UInt8](repeating: 0, count: 16)
         for index in key.indices { key[index] = UInt8.random(in: 0...255) }
