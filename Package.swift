@@ -30,9 +30,15 @@ let package = Package(
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CProcess"),
 
+        // The wire shapes (sessions, computers, projects, status, events) with their coding rules:
+        // Foundation only, so the CLI can link them without NIO or swift-log.
+        .target(
+            name: "TetherWire",
+            swiftSettings: strict
+        ),
         .target(
             name: "TetherCore",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: ["TetherWire", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -97,6 +103,7 @@ let package = Package(
             name: "tether",
             dependencies: [
                 "TetherClient",
+                "TetherWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -123,6 +130,12 @@ let package = Package(
         .testTarget(
             name: "TetherCoreTests",
             dependencies: ["TetherCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // The client's HTTP and WebSocket parsers, fed bytes: no daemon, no socket.
+        .testTarget(
+            name: "TetherClientTests",
+            dependencies: ["TetherClient"],
             swiftSettings: strict
         ),
         .testTarget(

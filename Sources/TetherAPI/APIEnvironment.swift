@@ -13,14 +13,17 @@ public struct APIEnvironment: Sendable {
     public var tmuxBinary: @Sendable () -> String
     /// The configured agents: name to command.
     public var agents: @Sendable () -> [String: String]
-    /// `GET /status` as JSON.
-    public var status: @Sendable () -> [UInt8]
+    /// `GET /status`, filled by the daemon at each request.
+    public var status: @Sendable () -> StatusReport
     /// The numbers behind `GET /metrics`.
     public var sample: @Sendable () -> DaemonSample
+    /// What the WebSocket clients subscribe to; the API reports into it, the daemon owns it.
+    public var interest: SubscriptionInterest
 
     public init(commands: any SessionCommands, cache: SessionCache, bus: EventBus, registry: TaskRegistry, computer: String,
                 tmuxBinary: @escaping @Sendable () -> String, agents: @escaping @Sendable () -> [String: String],
-                status: @escaping @Sendable () -> [UInt8], sample: @escaping @Sendable () -> DaemonSample) {
+                status: @escaping @Sendable () -> StatusReport, sample: @escaping @Sendable () -> DaemonSample,
+                interest: SubscriptionInterest) {
         self.commands = commands
         self.cache = cache
         self.bus = bus
@@ -30,5 +33,6 @@ public struct APIEnvironment: Sendable {
         self.agents = agents
         self.status = status
         self.sample = sample
+        self.interest = interest
     }
 }

@@ -11,33 +11,25 @@ enum APIResponse {
         Response(status: status, headers: jsonHeaders, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    /// A JSON value built with a ``JSONWriter``.
-    static func json(status: HTTPResponse.Status = .ok, _ build: (inout JSONWriter) -> Void) -> Response {
-        var writer = JSONWriter()
-        build(&writer)
-        return json(writer.bytes, status: status)
+    /// A wire value as a JSON response.
+    static func json(_ value: some WireEncodable, status: HTTPResponse.Status = .ok) -> Response {
+        json(value.jsonBytes, status: status)
     }
 
     /// `{"detail": message}`: FastAPI's shape for 404, 405, 413, 415 and 500.
     static func detail(_ message: String, status: HTTPResponse.Status) -> Response {
-        json(status: status) { json in
-            json.beginObject()
-            json.member("detail", message)
-            json.endObject()
-        }
+        json(ErrorReply.detail(message), status: status)
     }
 
     /// `{"status":"error", "message", "error", "detail"}`: what the Python clients read from a failed
     /// session command (`message` or `error`), with FastAPI's `detail` beside them.
     static func failure(_ message: String, status: HTTPResponse.Status) -> Response {
-        json(status: status) { json in
-            json.beginObject()
-            json.member("status", "error")
-            json.member("message", message)
-            json.member("error", message)
-            json.member("detail", message)
-            json.endObject()
-        }
+        json(ErrorReply.failure(message), status: status)
+    }
+
+    /// A 422 answer listing `problems`.
+    static func problems(_ problems: [ValidationProblem]) -> Response {
+        json(ErrorReply.problems(problems), status: .unprocessableContent)
     }
 
     /// A command-layer error as HTTP: not found 404, a request that cannot be honoured 400, a part
@@ -56,54 +48,13 @@ enum APIResponse {
     }
 }
 
-/// One pydantic-style validation problem: `{"type","loc","msg","input"}`.
-struct FieldProblem: Sendable {
-    var type: String
-    var location: [String]
-    var message: String
-    var input: String?
-    var context: (key: String, value: Int)?
-
-    static func missing(_ location: [String]) -> FieldProblem {
-        FieldProblem(type: "missing", location: location, message: "Field required", input: nil)
-    }
-
-    /// A 422 answer listing `problems`.
-    static func response(_ problems: [FieldProblem]) -> Response {
-        APIResponse.json(status: .unprocessableContent) { json in
-            json.beginObject()
-            json.key("detail")
-            json.beginArray()
-            for problem in problems {
-                json.beginObject()
-                json.member("type", problem.type)
-                json.key("loc")
-                json.beginArray()
-                for part in problem.location { json.string(part) }
-                json.endArray()
-                json.member("msg", problem.message)
-                json.member("input", problem.input)
-                if let context = problem.context {
-                    json.key("ctx")
-                    json.beginObject()
-                    json.member(context.key, context.value)
-                    json.endObject()
-                }
-                json.endObject()
-            }
-            json.endArray()
-            json.endObject()
-        }
-    }
-}
-
 /// A JSON request body, read with a size limit, with typed field readers that collect problems.
 struct JSONBody {
     /// The largest body accepted (a message of up to 1 MiB of text, JSON-escaped).
     static let maximumSize = 4 << 20
 
     private let object: [String: Any]
-    var problems: [FieldProblem] = []
+    var problems: [ValidationProblem] = []
 
     /// Reads and parses the body; a response (413, 415, 422) when it cannot be a JSON object.
     static func read(_ request: Request) async -> Result<JSONBody, ResponseError> {
@@ -118,10 +69,9 @@ struct JSONBody {
         }
         let data = Data(buffer.readableBytesView)
         guard let parsed = try? JSONSerialization.jsonObject(with: data), let object = parsed as? [String: Any] else {
-            let problem = FieldProblem(type: data.isEmpty ? "missing" : "json_invalid", location: ["body"],
-                                       message: data.isEmpty ? "Field required" : "JSON decode error: the body must be a JSON object",
-                                       input: nil)
-            return .failure(ResponseError(FieldProblem.response([problem])))
+            let problem = ValidationProblem(type: data.isEmpty ? "missing" : "json_invalid", location: ["body"],
+                                            message: data.isEmpty ? "Field required" : "JSON decode error: the body must be a JSON object")
+            return .failure(ResponseError(APIResponse.problems([problem])))
         }
         return .success(JSONBody(object: object))
     }
@@ -134,14 +84,13 @@ struct JSONBody {
             return nil
         }
         guard let text = value as? String else {
-            problems.append(FieldProblem(type: "string_type", location: ["body", key], message: "Input should be a valid string", input: "\(value)"))
+            problems.append(ValidationProblem(type: "string_type", location: ["body", key], message: "Input should be a valid string", input: "\(value)"))
             return nil
         }
         if text.count < minLength {
-            var problem = FieldProblem(type: "string_too_short", location: ["body", key],
-                                       message: "String should have at least \(minLength) character\(minLength == 1 ? "" : "s")", input: text)
-            problem.context = ("min_length", minLength)
-            problems.append(problem)
+            problems.append(ValidationProblem(type: "string_too_short", location: ["body", key],
+                                              message: "String should have at least \(minLength) character\(minLength == 1 ? "" : "s")",
+                                              input: text, context: ["min_length": minLength]))
             return nil
         }
         return text
@@ -151,7 +100,7 @@ struct JSONBody {
     mutating func literal(_ key: String, _ allowed: [String], default fallback: String?) -> String? {
         guard let text = string(key) else { return fallback }
         guard allowed.contains(text) else {
-            problems.append(FieldProblem(type: "literal_error", location: ["body", key],
+            problems.append(ValidationProblem(type: "literal_error", location: ["body", key],
                                          message: "Input should be " + allowed.map { "'\($0)'" }.joined(separator: ", "), input: text))
             return nil
         }
@@ -161,11 +110,11 @@ struct JSONBody {
     mutating func int(_ key: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
         guard let value = object[key], !(value is NSNull) else { return fallback }
         guard let number = value as? Int, !Self.isBoolean(value) else {
-            problems.append(FieldProblem(type: "int_parsing", location: ["body", key], message: "Input should be a valid integer", input: "\(value)"))
+            problems.append(ValidationProblem(type: "int_parsing", location: ["body", key], message: "Input should be a valid integer", input: "\(value)"))
             return fallback
         }
         guard range.contains(number) else {
-            problems.append(FieldProblem(type: "value_error", location: ["body", key], message: "Input should be from \(range.lowerBound) to \(range.upperBound)", input: "\(number)"))
+            problems.append(ValidationProblem(type: "value_error", location: ["body", key], message: "Input should be from \(range.lowerBound) to \(range.upperBound)", input: "\(number)"))
             return fallback
         }
         return number
@@ -174,7 +123,7 @@ struct JSONBody {
     mutating func bool(_ key: String) -> Bool {
         guard let value = object[key], !(value is NSNull) else { return false }
         guard Self.isBoolean(value), let flag = value as? Bool else {
-            problems.append(FieldProblem(type: "bool_parsing", location: ["body", key], message: "Input should be a valid boolean", input: "\(value)"))
+            problems.append(ValidationProblem(type: "bool_parsing", location: ["body", key], message: "Input should be a valid boolean", input: "\(value)"))
             return false
         }
         return flag
@@ -192,7 +141,7 @@ struct JSONBody {
         guard let value = object[key], !(value is NSNull) else { return nil }
         if let one = value as? String { return [one] }
         guard let list = value as? [Any], list.allSatisfy({ $0 is String }) else {
-            problems.append(FieldProblem(type: "list_type", location: ["body", key], message: "Input should be a list of strings", input: "\(value)"))
+            problems.append(ValidationProblem(type: "list_type", location: ["body", key], message: "Input should be a list of strings", input: "\(value)"))
             return nil
         }
         return list.map { $0 as! String }

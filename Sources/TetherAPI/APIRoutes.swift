@@ -45,14 +45,7 @@ struct APIRoutes: Sendable {
             let id = context.parameters.get("id") ?? ""
             do {
                 let ended = try await environment.commands.endSession(sessionID: id)
-                return APIResponse.json { json in
-                    json.beginObject()
-                    json.member("status", "success")
-                    json.member("message", "Session \(id) ended")
-                    json.key("session")
-                    json.raw(ended.summaryJSON)
-                    json.endObject()
-                }
+                return APIResponse.json(SessionEndedReply(message: "Session \(id) ended", session: ended))
             } catch {
                 return APIResponse.error(error, action: "end session")
             }
@@ -75,7 +68,7 @@ struct APIRoutes: Sendable {
             var parsed: Set<SessionStatus> = []
             for name in text.split(separator: ",") {
                 guard let status = SessionStatus(rawValue: String(name)) else {
-                    return FieldProblem.response([FieldProblem(
+                    return APIResponse.problems([ValidationProblem(
                         type: "literal_error", location: ["query", "status"],
                         message: "Input should be " + SessionStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "), input: String(name))])
                 }
@@ -123,7 +116,7 @@ struct APIRoutes: Sendable {
         let message = body.string("message")
         let command = body.string("command")
         let shell = body.bool("shell")
-        guard body.problems.isEmpty else { return FieldProblem.response(body.problems) }
+        guard body.problems.isEmpty else { return APIResponse.problems(body.problems) }
         if let computer, computer != environment.computer, computer != "local" {
             if environment.cache.computers().contains(where: { $0.name == computer }) {
                 return APIResponse.failure("Computer \(computer) is a peer; creating sessions on peers needs Redis, which this daemon does not use yet", status: .serviceUnavailable)
@@ -139,22 +132,7 @@ struct APIRoutes: Sendable {
         }
         do {
             let session = try await environment.commands.newSession(request)
-            return APIResponse.json { json in
-                json.beginObject()
-                json.member("status", "success")
-                json.key("data")
-                json.beginObject()
-                json.member("session_id", session.id)
-                json.member("tmux_session_name", session.record.tmuxSessionName)
-                json.endObject()
-                json.member("session_id", session.id)
-                json.member("tmux_session_name", session.record.tmuxSessionName)
-                json.key("error")
-                json.null()
-                json.key("session")
-                json.raw(session.summaryJSON)
-                json.endObject()
-            }
+            return APIResponse.json(SessionCreatedReply(sessionID: session.id, tmuxSessionName: session.record.tmuxSessionName, session: session))
         } catch {
             return APIResponse.error(error, action: "create session")
         }
@@ -167,7 +145,7 @@ struct APIRoutes: Sendable {
         case .failure(let error): return error.response
         }
         let text = body.string("message", required: true, minLength: 1)
-        guard body.problems.isEmpty, let text else { return FieldProblem.response(body.problems) }
+        guard body.problems.isEmpty, let text else { return APIResponse.problems(body.problems) }
         do {
             try await environment.commands.sendMessage(sessionID: id, text: text, adapter: "rest")
             return APIResponse.json(Array(#"{"status":"success","result":{"status":"success"}}"#.utf8))
@@ -185,7 +163,7 @@ struct APIRoutes: Sendable {
         let keys = body.strings("keys") ?? body.string("key").map { [$0] }
         let count = body.int("count", default: 1, range: 1...1000)
         if keys == nil, body.problems.isEmpty { body.problems.append(.missing(["body", "keys"])) }
-        guard body.problems.isEmpty, let keys, !keys.isEmpty else { return FieldProblem.response(body.problems.isEmpty ? [.missing(["body", "keys"])] : body.problems) }
+        guard body.problems.isEmpty, let keys, !keys.isEmpty else { return APIResponse.problems(body.problems.isEmpty ? [.missing(["body", "keys"])] : body.problems) }
         do {
             for key in keys { try await environment.commands.sendKeys(sessionID: id, key: key, count: count) }
             return APIResponse.json(Array(#"{"status":"success"}"#.utf8))
@@ -198,22 +176,14 @@ struct APIRoutes: Sendable {
         var tailChars = 5000
         if let text = request.query("tail_chars") {
             guard let number = Int(text), number >= 0 else {
-                return FieldProblem.response([FieldProblem(type: "int_parsing", location: ["query", "tail_chars"],
-                                                           message: "Input should be a valid integer, 0 or more", input: text)])
+                return APIResponse.problems([ValidationProblem(type: "int_parsing", location: ["query", "tail_chars"],
+                                                               message: "Input should be a valid integer, 0 or more", input: text)])
             }
             tailChars = number
         }
         do {
             let (session, messages) = try await environment.commands.sessionOutput(sessionID: id, tailChars: tailChars)
-            return APIResponse.json { json in
-                json.beginObject()
-                json.member("status", "success")
-                json.key("data")
-                session.writeOutput(messages: messages, into: &json)
-                // What the Python client reads (PROTOCOL.md §9.15), beside what the Python server sent.
-                json.member("transcript", messages)
-                json.endObject()
-            }
+            return APIResponse.json(TranscriptReply(session.output(messages: messages)))
         } catch {
             return APIResponse.error(error, action: "get transcript")
         }
@@ -223,62 +193,33 @@ struct APIRoutes: Sendable {
 
     private func computers() async -> Response {
         let (info, _) = await environment.commands.computerInfo()
-        let remote = environment.cache.computers().filter { !$0.isLocal && $0.name != info.name }
-        return APIResponse.json { json in
-            json.beginArray()
-            for computer in [info] + remote {
-                json.beginObject()
-                json.member("name", computer.name)
-                json.member("status", "online")
-                json.member("user", computer.user)
-                json.member("host", computer.host)
-                json.member("role", computer.role)
-                json.member("is_local", computer.name == environment.computer)
-                if computer.name == environment.computer { json.member("tmux_binary", environment.tmuxBinary()) }
-                json.endObject()
-            }
-            json.endArray()
+        var local = info
+        local.isLocal = true
+        local.tmuxBinary = environment.tmuxBinary()
+        let remote = environment.cache.computers().filter { !$0.isLocal && $0.name != info.name }.map { peer in
+            var peer = peer
+            peer.tmuxBinary = nil
+            return peer
         }
+        return APIResponse.json([local] + remote)
     }
 
     private func projects(computer: String?, withTodos: Bool) -> Response {
         let local = environment.commands.listProjects()
-        var all: [(String, Project)] = []
-        if computer == nil || computer == environment.computer || computer == "local" { all += local.map { (environment.computer, $0) } }
+        var all: [Project.Listing] = []
+        if computer == nil || computer == environment.computer || computer == "local" {
+            all += local.map { $0.listed(on: environment.computer, as: .rest) }
+        }
         for peer in environment.cache.computers() where !peer.isLocal && peer.name != environment.computer && (computer == nil || computer == peer.name) {
-            all += environment.cache.projects(computer: peer.name).map { (peer.name, $0) }
+            all += environment.cache.projects(computer: peer.name).map { $0.listed(on: peer.name, as: .rest) }
         }
-        return APIResponse.json { json in
-            json.beginArray()
-            for (name, project) in all {
-                json.beginObject()
-                json.member("computer", name)
-                json.member("name", project.name)
-                json.member("path", project.path)
-                json.member("description", project.description)
-                json.endObject()
-            }
-            json.endArray()
-        }
+        return APIResponse.json(all)
     }
 
     private func projectsWithTodos() async -> Response {
         let local = environment.commands.listProjects()
-        let todos = (try? await files.run { local.map { Todo.read(project: $0.path) } }) ?? local.map { _ in [] }
-        return APIResponse.json { json in
-            json.beginArray()
-            for (project, items) in zip(local, todos) {
-                json.beginObject()
-                json.member("computer", environment.computer)
-                json.member("name", project.name)
-                json.member("path", project.path)
-                json.member("description", project.description)
-                json.key("todos")
-                Todo.write(items, into: &json)
-                json.endObject()
-            }
-            json.endArray()
-        }
+        let todos = (try? await files.run { local.map { TodoItem.read(project: $0.path) } }) ?? local.map { _ in [] }
+        return APIResponse.json(zip(local, todos).map { $0.listed(on: environment.computer, as: .rest, todos: $1) })
     }
 
     /// Todos of one trusted dir; any other path is refused, so no file outside them can be read.
@@ -287,28 +228,23 @@ struct APIRoutes: Sendable {
         guard environment.commands.listProjects().contains(where: { $0.path == project }) else {
             return APIResponse.failure("Project \(project) is not one of this computer's trusted dirs", status: .notFound)
         }
-        let items = (try? await files.run { Todo.read(project: project) }) ?? []
-        return APIResponse.json { Todo.write(items, into: &$0) }
+        let items = (try? await files.run { TodoItem.read(project: project) }) ?? []
+        return APIResponse.json(items)
     }
 
     /// Each configured agent, available when its command is found on PATH.
     private func availability() async -> Response {
         let agents = environment.agents()
         let found = (try? await files.run { agents.mapValues { Self.onPath($0) } }) ?? [:]
-        return APIResponse.json { json in
-            json.beginObject()
-            for name in agents.keys.sorted() {
-                json.key(name)
-                json.beginObject()
-                json.member("agent", name)
-                json.member("available", found[name] ?? false)
-                json.key("unavailable_until")
-                json.null()
-                json.member("reason", found[name] == true ? nil : "command \(agents[name]!.split(separator: " ").first.map(String.init) ?? "") not found on PATH")
-                json.endObject()
-            }
-            json.endObject()
+        var json = JSONWriter()
+        json.beginObject()
+        for name in agents.keys.sorted() {
+            let program = agents[name]?.split(separator: " ").first.map(String.init) ?? ""
+            json.member(name, AgentAvailability(agent: name, available: found[name] ?? false,
+                                                reason: found[name] == true ? nil : "command \(program) not found on PATH"))
         }
+        json.endObject()
+        return APIResponse.json(json.bytes)
     }
 
     private static func onPath(_ command: String) -> Bool {

@@ -41,7 +41,7 @@ public struct APIServer: Component {
         self.time = time
         self.logger = logger
         self.hub = WebSocketHub(commands: environment.commands, cache: environment.cache, computer: environment.computer,
-                                queueCapacity: websocketQueue, logger: logger)
+                                interest: environment.interest, queueCapacity: websocketQueue, logger: logger)
         self.metrics = APIMetrics(hub: hub, sample: environment.sample)
     }
 

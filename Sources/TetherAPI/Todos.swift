@@ -1,26 +1,20 @@
 import Foundation
 import TetherCore
 
-/// A work item from a project's `todos/roadmap.md`, as `list_todos` reports it (PROTOCOL.md §3).
-struct Todo: Sendable, Equatable {
-    var slug: String
-    var status: String
-    var description: String?
-    var hasRequirements: Bool
-    var hasImplementationPlan: Bool
-
+/// Reading a project's roadmap, as `list_todos` and `GET /todos` report it (PROTOCOL.md §3).
+extension TodoItem {
     /// The roadmap's largest size read.
     static let maximumRoadmapBytes = 1 << 20
 
     /// Reads `<project>/todos/roadmap.md`: `- [ ] slug` pending, `- [.] slug` ready, `- [>] slug`
     /// in progress; lines indented 6 or more spaces below an item are its description. Blocks: call
     /// it on a worker thread.
-    static func read(project: String) -> [Todo] {
+    static func read(project: String) -> [TodoItem] {
         let roadmap = project + "/todos/roadmap.md"
         guard let handle = FileHandle(forReadingAtPath: roadmap) else { return [] }
         defer { try? handle.close() }
         let data = (try? handle.read(upToCount: maximumRoadmapBytes)) ?? Data()
-        var todos: [Todo] = []
+        var todos: [TodoItem] = []
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
             let trimmed = line.drop { $0 == " " }
             let statuses: [(String, String)] = [("- [ ] ", "pending"), ("- [.] ", "ready"), ("- [>] ", "in_progress")]
@@ -28,7 +22,7 @@ struct Todo: Sendable, Equatable {
                 let slug = trimmed.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
                 guard !slug.isEmpty, !slug.contains("/"), slug != ".", slug != ".." else { continue }
                 let base = project + "/todos/" + slug
-                todos.append(Todo(slug: slug, status: status, description: nil,
+                todos.append(TodoItem(slug: slug, status: status, description: nil,
                                   hasRequirements: FileManager.default.fileExists(atPath: base + "/requirements.md"),
                                   hasImplementationPlan: FileManager.default.fileExists(atPath: base + "/implementation-plan.md")))
             } else if line.count - trimmed.count >= 6, !trimmed.isEmpty, !todos.isEmpty {
@@ -37,19 +31,5 @@ struct Todo: Sendable, Equatable {
             }
         }
         return todos
-    }
-
-    static func write(_ todos: [Todo], into json: inout JSONWriter) {
-        json.beginArray()
-        for todo in todos {
-            json.beginObject()
-            json.member("slug", todo.slug)
-            json.member("status", todo.status)
-            json.member("description", todo.description)
-            json.member("has_requirements", todo.hasRequirements)
-            json.member("has_impl_plan", todo.hasImplementationPlan)
-            json.endObject()
-        }
-        json.endArray()
     }
 }

@@ -7,8 +7,9 @@ import TetherCore
 ///
 /// Every event is encoded once and the same text queued for each client that should get it. Each
 /// client has a bounded queue drained by its own connection: a client that falls behind fills its
-/// queue and is dropped (one log line); the broadcaster never waits for anyone. The union of the
-/// clients' topics is the daemon's interest (PROTOCOL.md §4), cleared when the last client leaves.
+/// queue and is dropped (one log line); the broadcaster never waits for anyone. Each client's topics
+/// are reported to the daemon's ``SubscriptionInterest`` (PROTOCOL.md §4) on every subscribe,
+/// unsubscribe and disconnect.
 public final class WebSocketHub: Sendable {
     /// Messages queued per client before it counts as too slow and is dropped (`api.websocket_queue`).
     public let clientQueueCapacity: Int
@@ -19,6 +20,9 @@ public final class WebSocketHub: Sendable {
         /// Computers subscribed with the object form (`local` is this computer) and their types.
         var computers: [String: Set<String>] = [:]
         var sessionOutputs: Set<String> = []
+
+        /// What this client adds to the daemon's interest: its topics and its computers' types.
+        var interest: Set<String> { computers.values.reduce(into: topics) { $0.formUnion($1) } }
     }
 
     private struct State {
@@ -33,12 +37,16 @@ public final class WebSocketHub: Sendable {
     private let computer: String
     private let logger: Logger
     private let state = Mutex(State())
+    /// Where the clients' topics are reported; owned by the daemon, read by the Redis heartbeat.
+    public let interest: SubscriptionInterest
 
-    public init(commands: any SessionCommands, cache: SessionCache, computer: String, queueCapacity: Int = 1024, logger: Logger) {
+    public init(commands: any SessionCommands, cache: SessionCache, computer: String, interest: SubscriptionInterest,
+                queueCapacity: Int = 1024, logger: Logger) {
         self.clientQueueCapacity = max(1, queueCapacity)
         self.commands = commands
         self.cache = cache
         self.computer = computer
+        self.interest = interest
         self.logger = logger
     }
 
@@ -47,16 +55,6 @@ public final class WebSocketHub: Sendable {
     public var droppedCount: Int { state.withLock { $0.dropped } }
     /// Messages queued to clients, since start.
     public var deliveredCount: Int { state.withLock { $0.delivered } }
-
-    /// The union of every client's topics: what peers should push to this daemon.
-    public var interest: Set<String> {
-        state.withLock { state in
-            state.clients.values.reduce(into: Set<String>()) { union, client in
-                union.formUnion(client.topics)
-                if !client.computers.isEmpty { union.insert("sessions") }
-            }
-        }
-    }
 
     // MARK: Connections
 
@@ -74,6 +72,7 @@ public final class WebSocketHub: Sendable {
 
     func disconnect(_ id: Int) {
         let client = state.withLock { $0.clients.removeValue(forKey: id) }
+        interest.remove(subscriber: id)
         client?.continuation.finish()
         if client != nil { logger.debug("websocket client disconnected", metadata: ["ws.client": "\(id)"]) }
     }
@@ -81,7 +80,7 @@ public final class WebSocketHub: Sendable {
     /// Handles one text message from a client; false when the connection should end (invalid JSON).
     func receive(_ text: String, from id: Int) async -> Bool {
         guard let data = text.data(using: .utf8), let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            send(Self.event("error") { $0.member("message", "invalid JSON: send one JSON object per text frame, such as {\"subscribe\": \"sessions\"}") }, to: id)
+            send(WireEvent(WireEventName.error, EventError(message: #"invalid JSON: send one JSON object per text frame, such as {"subscribe": "sessions"}"#)).text, to: id)
             return false
         }
         if let topic = object["subscribe"] as? String {
@@ -115,11 +114,14 @@ public final class WebSocketHub: Sendable {
         return true
     }
 
+    /// Changes a client's subscriptions and reports its topics, under one lock so that two
+    /// changes of one client cannot report out of order.
     private func update(_ id: Int, _ change: (inout Client) -> Void) {
         state.withLock { state in
             guard var client = state.clients[id] else { return }
             change(&client)
             state.clients[id] = client
+            interest.update(subscriber: id, topics: client.interest)
         }
     }
 
@@ -129,17 +131,10 @@ public final class WebSocketHub: Sendable {
         switch topic {
         case "sessions":
             let sessions = await allSessions(computer: nil)
-            send(Self.event("sessions_initial") { json in
-                json.member("computer", computer)
-                json.key("sessions")
-                json.raw(Session.jsonArray(sessions))
-            }, to: id)
+            send(WireEvent(WireEventName.sessionsInitial, SessionsSnapshot(computer: computer, sessions: sessions)).text, to: id)
         case "preparation":
-            let projects = commands.listProjects()
-            send(Self.event("preparation_initial") { json in
-                json.key("projects")
-                Self.write(projects: projects, computer: nil, into: &json)
-            }, to: id)
+            let projects = ProjectsSnapshot(computer: computer, projects: commands.listProjects())
+            send(WireEvent(WireEventName.preparationInitial, projects).text, to: id)
         default:
             break
         }
@@ -149,31 +144,20 @@ public final class WebSocketHub: Sendable {
         let name = target == "local" ? computer : target
         if types.contains("sessions") {
             let sessions = await allSessions(computer: name)
-            send(Self.event("sessions_initial") { json in
-                json.member("computer", name)
-                json.key("sessions")
-                json.raw(Session.jsonArray(sessions))
-            }, to: id)
+            send(WireEvent(WireEventName.sessionsInitial, SessionsSnapshot(computer: name, sessions: sessions)).text, to: id)
         }
         if types.contains("projects") {
             let projects = name == computer ? commands.listProjects() : cache.projects(computer: name)
-            send(Self.event("projects_initial") { json in
-                json.member("computer", name)
-                json.key("projects")
-                Self.write(projects: projects, computer: name, into: &json)
-            }, to: id)
+            send(WireEvent(WireEventName.projectsInitial, ProjectsSnapshot(computer: name, projects: projects)).text, to: id)
         }
     }
 
     private func sendScreen(of session: String, to id: Int) async {
         do {
             let screen = try await commands.screen(sessionID: session, historyLines: 0)
-            send(Self.event("session_output") { json in
-                json.member("session_id", session)
-                json.member("screen", screen)
-            }, to: id)
+            send(WireEvent(WireEventName.sessionOutput, ScreenUpdate(sessionID: session, screen: screen)).text, to: id)
         } catch {
-            send(Self.event("error") { $0.member("message", "\(error)") }, to: id)
+            send(WireEvent(WireEventName.error, EventError(message: "\(error)")).text, to: id)
         }
     }
 
@@ -195,25 +179,16 @@ public final class WebSocketHub: Sendable {
     public func publish(_ event: SessionEvent) {
         switch event {
         case .created(let session):
-            broadcast(Self.sessionEvent("session_created", session))
-            broadcast(Self.sessionEvent("session_updated", session))
+            broadcast(WireEvent(WireEventName.sessionCreated, session).text)
+            broadcast(WireEvent(WireEventName.sessionUpdated, session).text)
         case .updated(let session):
-            broadcast(Self.sessionEvent("session_updated", session))
+            broadcast(WireEvent(WireEventName.sessionUpdated, session).text)
         case .ended(let session):
-            broadcast(Self.event("session_removed") { json in
-                json.member("session_id", session.id)
-                json.member("computer", session.computer)
-                json.member("status", session.status.rawValue)
-            })
+            let removed = SessionRemoved(sessionID: session.id, computer: session.computer, status: session.status.rawValue)
+            broadcast(WireEvent(WireEventName.sessionRemoved, removed).text)
         case .outputChanged(let id, let screen):
-            let message = Self.event("session_output") { json in
-                json.member("session_id", id)
-                json.member("screen", screen)
-                // When the daemon published it (µs since the epoch), so clients can tell delivery delay.
-                json.key("ts")
-                json.raw(Array(String(Timestamp.now().microseconds).utf8))
-            }
-            broadcast(message) { $0.sessionOutputs.contains(id) }
+            let update = ScreenUpdate(sessionID: id, screen: screen, publishedMicroseconds: Timestamp.now().microseconds)
+            broadcast(WireEvent(WireEventName.sessionOutput, update).text) { $0.sessionOutputs.contains(id) }
         case .directoryChanged, .processExited:
             break
         }
@@ -241,47 +216,9 @@ public final class WebSocketHub: Sendable {
             state.dropped += 1
             return client
         }
+        interest.remove(subscriber: id)
         guard let client else { return }
         client.continuation.finish()
         logger.warning("websocket client dropped: it fell \(clientQueueCapacity) messages behind", metadata: ["ws.client": "\(id)"])
-    }
-
-    // MARK: Encoding
-
-    static func event(_ name: String, _ data: (inout JSONWriter) -> Void) -> String {
-        var json = JSONWriter()
-        json.beginObject()
-        json.member("event", name)
-        json.key("data")
-        json.beginObject()
-        data(&json)
-        json.endObject()
-        json.endObject()
-        return String(decoding: json.bytes, as: UTF8.self)
-    }
-
-    static func sessionEvent(_ name: String, _ session: Session) -> String {
-        var json = JSONWriter()
-        json.beginObject()
-        json.member("event", name)
-        json.key("data")
-        json.raw(session.summaryJSON)
-        json.endObject()
-        return String(decoding: json.bytes, as: UTF8.self)
-    }
-
-    /// `[{name, desc, path}]`, with `computer` and `description` too when `computer` is given.
-    static func write(projects: [Project], computer: String?, into json: inout JSONWriter) {
-        json.beginArray()
-        for project in projects {
-            json.beginObject()
-            if let computer { json.member("computer", computer) }
-            json.member("name", project.name)
-            json.member("desc", project.description)
-            json.member("description", project.description)
-            json.member("path", project.path)
-            json.endObject()
-        }
-        json.endArray()
     }
 }

@@ -2,29 +2,39 @@ import Foundation
 
 /// A WebSocket to the daemon's `/ws` over its unix socket (client side: frames masked).
 public final class TetherWebSocket {
+    /// How long the upgrade may take, connect to `101`: the daemon answers at once unless hung.
+    public static let handshakeTimeout: Duration = .seconds(10)
+    /// How long one outgoing frame may wait for the daemon to take it: it reads its clients
+    /// continuously, so only a hung daemon takes longer.
+    public static let sendTimeout: Duration = .seconds(10)
+
     private let socket: UnixSocket
-    private var pending: [UInt8]
-    private var fragments: [UInt8] = []
+    private var messages: WebSocketMessageParser
     public private(set) var isClosed = false
 
     /// Connects and upgrades; throws unless the daemon answers 101.
-    public init(socketPath: String, path: String = "/ws", timeout: Duration = .seconds(10)) throws {
-        socket = try UnixSocket(path: socketPath, timeout: timeout)
+    public init(socketPath: String, path: String = "/ws", timeout: Duration = handshakeTimeout,
+                maximumMessageSize: Int = WebSocketFrameParser.defaultMaximumFrameSize) throws {
+        let deadline = ClientDeadline(timeout)
+        socket = try UnixSocket(path: socketPath, by: deadline)
+        messages = WebSocketMessageParser(maximumMessageSize: maximumMessageSize)
         var key = [UInt8](repeating: 0, count: 16)
         for index in key.indices { key[index] = UInt8.random(in: 0...255) }
         let head = "GET \(path) HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: \(Data(key).base64EncodedString())\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        try socket.write(Array(head.utf8))
-        let response = try TetherHTTPClient.readResponse(from: socket, timeout: timeout, stopAfterHead: true)
+        try socket.write(Array(head.utf8), by: deadline)
+        var parser = HTTPResponseParser(stopAfterHead: true)
+        let response = try TetherHTTPClient.read(&parser, from: socket, by: deadline)
         guard response.status == 101 else {
-            throw ClientError("tetherd refused the WebSocket (HTTP \(response.status)); is it an older version?")
+            throw ClientError(.malformed, "tetherd refused the WebSocket (HTTP \(response.status)); is it an older version?")
         }
-        pending = response.body
+        // Frames that came with the upgrade's answer.
+        messages.append(response.body)
     }
 
     /// Sends one text message.
     public func send(text: String) throws {
-        try sendFrame(opcode: 0x1, payload: Array(text.utf8))
+        try sendFrame(opcode: WebSocketFrame.text, payload: Array(text.utf8))
     }
 
     /// Sends a JSON object as one text message.
@@ -33,33 +43,37 @@ public final class TetherWebSocket {
         try send(text: String(decoding: data, as: UTF8.self))
     }
 
-    /// The next text message, or nil when none came within `timeout` or the server closed.
+    /// The next text (or binary, read as UTF-8) message; nil when none came within `timeout` or the
+    /// server closed. A frame a server must not send ends the connection with an error.
     public func receive(timeout: Duration) throws -> String? {
-        let deadline = ContinuousClock.now + timeout
+        let deadline = ClientDeadline(timeout)
         while !isClosed {
-            if let frame = try parseFrame() {
-                switch frame.opcode {
-                case 0x1, 0x2, 0x0:
-                    fragments += frame.payload
-                    if frame.final {
-                        defer { fragments = [] }
-                        return String(decoding: fragments, as: UTF8.self)
-                    }
-                case 0x8:
-                    isClosed = true
-                    try? sendFrame(opcode: 0x8, payload: Array(frame.payload.prefix(2)))
-                    return nil
-                case 0x9:
-                    try sendFrame(opcode: 0xA, payload: frame.payload)
-                default:
-                    break
-                }
-                continue
+            let message: WebSocketMessage?
+            do {
+                message = try messages.nextMessage()
+            } catch {
+                // Protocol error (1002), or a message too big (1009).
+                close(code: (error as? ClientError)?.code == .tooLarge ? 1009 : 1002)
+                throw error
             }
-            let left = ContinuousClock.now.duration(to: deadline)
-            guard left > .zero, let chunk = try socket.read(waiting: left) else { return nil }
-            if chunk.isEmpty { isClosed = true; return nil }
-            pending += chunk
+            switch message {
+            case .text(let text): return text
+            case .binary(let bytes): return String(decoding: bytes, as: UTF8.self)
+            case .ping(let payload): try sendFrame(opcode: WebSocketFrame.pong, payload: payload)
+            case .pong: continue
+            case .close(let code, _):
+                try? sendFrame(opcode: WebSocketFrame.close, payload: code.map { [UInt8($0 >> 8), UInt8($0 & 0xFF)] } ?? [])
+                isClosed = true
+                socket.close()
+                return nil
+            case nil:
+                guard let chunk = try socket.read(by: deadline) else { return nil }
+                if chunk.isEmpty {
+                    isClosed = true
+                    return nil
+                }
+                messages.append(chunk)
+            }
         }
         return nil
     }
@@ -70,14 +84,18 @@ public final class TetherWebSocket {
         return try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
     }
 
-    public func close() {
-        if !isClosed { try? sendFrame(opcode: 0x8, payload: [0x03, 0xE8]) }
+    /// Sends a close frame (1000, normal) and closes the socket.
+    public func close() { close(code: 1000) }
+
+    private func close(code: UInt16) {
+        if !isClosed { try? sendFrame(opcode: WebSocketFrame.close, payload: [UInt8(code >> 8), UInt8(code & 0xFF)]) }
         isClosed = true
         socket.close()
     }
 
     private func sendFrame(opcode: UInt8, payload: [UInt8]) throws {
         var frame: [UInt8] = [0x80 | opcode]
+        frame.reserveCapacity(payload.count + 14)
         if payload.count < 126 {
             frame.append(0x80 | UInt8(payload.count))
         } else if payload.count <= 0xFFFF {
@@ -85,40 +103,12 @@ public final class TetherWebSocket {
             frame += [UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
         } else {
             frame.append(0x80 | 127)
-            for shift in stride(from: 56, through: 0, by: -8) { frame.append(UInt8((payload.count >> shift) & 0xFF)) }
+            let length = UInt64(payload.count)
+            for shift in stride(from: 56, through: 0, by: -8) { frame.append(UInt8((length >> UInt64(shift)) & 0xFF)) }
         }
         let mask = (0..<4).map { _ in UInt8.random(in: 0...255) }
         frame += mask
         for (index, byte) in payload.enumerated() { frame.append(byte ^ mask[index % 4]) }
-        try socket.write(frame)
-    }
-
-    private func parseFrame() throws -> (final: Bool, opcode: UInt8, payload: [UInt8])? {
-        guard pending.count >= 2 else { return nil }
-        let final = pending[0] & 0x80 != 0
-        let opcode = pending[0] & 0x0F
-        let masked = pending[1] & 0x80 != 0
-        var length = Int(pending[1] & 0x7F)
-        var offset = 2
-        if length == 126 {
-            guard pending.count >= 4 else { return nil }
-            length = Int(pending[2]) << 8 | Int(pending[3])
-            offset = 4
-        } else if length == 127 {
-            guard pending.count >= 10 else { return nil }
-            length = pending[2..<10].reduce(0) { $0 << 8 | Int($1) }
-            offset = 10
-        }
-        var mask: [UInt8] = []
-        if masked {
-            guard pending.count >= offset + 4 else { return nil }
-            mask = Array(pending[offset..<offset + 4])
-            offset += 4
-        }
-        guard pending.count >= offset + length else { return nil }
-        var payload = Array(pending[offset..<offset + length])
-        if masked { for index in payload.indices { payload[index] ^= mask[index % 4] } }
-        pending.removeFirst(offset + length)
-        return (final, opcode, payload)
+        try socket.write(frame, by: ClientDeadline(Self.sendTimeout))
     }
 }

@@ -57,9 +57,12 @@ public enum Daemon {
             exit(1)
         }
         let board = HealthBoard(time: time)
+        // What the WebSocket clients want: reported by the API, read by the Redis heartbeat.
+        let interest = SubscriptionInterest()
         let api = APIServer(
             socketPath: configuration.api.socket, socketMode: configuration.api.socketMode, websocketQueue: configuration.api.websocketQueue,
-            environment: apiEnvironment(runtime: runtime, registry: registry, settings: settings, board: board, origin: origin, time: time),
+            environment: apiEnvironment(runtime: runtime, registry: registry, settings: settings, board: board, origin: origin,
+                                        interest: interest, time: time),
             version: version, time: time, logger: logger
         )
         runtime.poller.observeBatches { [metrics = api.metrics] in metrics.recordPoll(duration: $0) }
@@ -107,9 +110,8 @@ public enum Daemon {
 
     /// What the API serves from: the command layer, the cache, and read-only views for `/status` and `/metrics`.
     static func apiEnvironment(runtime: SessionRuntime, registry: TaskRegistry, settings: LiveConfiguration, board: HealthBoard,
-                               origin: ConfigurationLoader.Origin, time: TimeSource) -> APIEnvironment {
+                               origin: ConfigurationLoader.Origin, interest: SubscriptionInterest, time: TimeSource) -> APIEnvironment {
         let computer = settings.current.computer.name
-        let started = time.now
         let cache = runtime.cache
         let bus = runtime.bus
         let bridge = runtime.bridge
@@ -117,29 +119,8 @@ public enum Daemon {
             commands: runtime.commands, cache: cache, bus: bus, registry: registry, computer: computer,
             tmuxBinary: { settings.current.computer.tmuxBinary },
             agents: { settings.current.agents.mapValues(\.command) },
-            status: {
-                var json = JSONWriter()
-                json.beginObject()
-                json.member("status", "ok")
-                json.member("version", version)
-                json.member("uptime_seconds", (time.now - started).seconds.rounded(toPlaces: 1))
-                json.member("computer", computer)
-                json.member("configuration", "\(origin)")
-                json.member("sessions", cache.sessions(computer: computer).count)
-                json.member("tmux_control_client", bridge.usesControlClient)
-                json.key("components")
-                json.beginArray()
-                for report in board.reports().sorted(by: { $0.name < $1.name }) {
-                    json.beginObject()
-                    json.member("name", report.name)
-                    json.member("state", report.isStale ? "stalled" : "\(report.phase)")
-                    json.member("since_last_beat_seconds", report.sinceLastBeat.seconds.rounded(toPlaces: 1))
-                    json.endObject()
-                }
-                json.endArray()
-                json.endObject()
-                return json.bytes
-            },
+            status: StatusReporter(version: version, computer: computer, origin: origin, runtime: runtime, board: board,
+                                   interest: interest, time: time).report,
             sample: {
                 var sample = DaemonSample()
                 sample.tasksByName = registry.liveCountsByName
@@ -160,7 +141,8 @@ public enum Daemon {
                     if let cpu = session.record.cpuSeconds { sample.sessionUsage[session.id] = (cpu, session.record.memoryBytes) }
                 }
                 return sample
-            }
+            },
+            interest: interest
         )
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TetherClient
+import TetherWire
 
 /// Shared plumbing of the subcommands: calls, errors, tables.
 enum CLI {
@@ -18,14 +19,7 @@ enum CLI {
             throw ExitError(message: error.description)
         }
         guard (200..<300).contains(response.status) else {
-            let object = (try? response.json()) as? [String: Any]
-            var message = (object?["message"] as? String) ?? (object?["detail"] as? String)
-            if message == nil, let problems = object?["detail"] as? [[String: Any]] {
-                message = problems.map { problem in
-                    let location = (problem["loc"] as? [Any] ?? []).map { "\($0)" }.joined(separator: ".")
-                    return "\(location): \(problem["msg"] ?? "invalid")"
-                }.joined(separator: "; ")
-            }
+            let message = (try? response.decode(ErrorReply.self))?.summary
             throw ExitError(message: "tetherd answered \(response.status): \(message ?? response.text)")
         }
         return response
@@ -45,14 +39,9 @@ enum CLI {
         var description: String { message }
     }
 
-    static func object(_ response: HTTPResponse) throws -> [String: Any] {
-        guard let object = try response.json() as? [String: Any] else { throw ExitError(message: "tetherd answered with something other than a JSON object") }
-        return object
-    }
-
-    static func array(_ response: HTTPResponse) throws -> [[String: Any]] {
-        guard let array = try response.json() as? [[String: Any]] else { throw ExitError(message: "tetherd answered with something other than a JSON list") }
-        return array
+    /// The body of a successful answer as the wire type `type`.
+    static func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse) throws -> T {
+        try call { try response.decode(type) }
     }
 
     static func printRaw(_ response: HTTPResponse) {
@@ -62,11 +51,9 @@ enum CLI {
     /// The full id of `reference`: an id, a unique prefix of a live session's id, or a tmux name.
     static func resolve(_ reference: String, client: TetherHTTPClient) throws -> String {
         if reference.count == 36 { return reference }
-        let sessions = try array(call { try client.get("/sessions") })
-        let ids = sessions.compactMap { $0["session_id"] as? String }
-        let matches = sessions.filter {
-            ($0["session_id"] as? String)?.hasPrefix(reference) == true || ($0["tmux_session_name"] as? String) == reference
-        }.compactMap { $0["session_id"] as? String }
+        let sessions = try decode([SessionSummary].self, call { try client.get("/sessions") })
+        let ids = sessions.map(\.sessionID)
+        let matches = sessions.filter { $0.sessionID.hasPrefix(reference) || $0.tmuxSessionName == reference }.map(\.sessionID)
         switch matches.count {
         case 1: return matches[0]
         case 0: throw ExitError(message: "no live session matches \(reference); `tether ls` lists them (\(ids.count) live)")
@@ -97,14 +84,15 @@ enum CLI {
     }
 
     /// `1.25s`, or `-` when the daemon has no figure (a session outside a scope).
-    static func cpu(_ value: Any?) -> String {
-        guard let seconds = (value as? NSNumber)?.doubleValue else { return "-" }
+    static func cpu(_ seconds: Double?) -> String {
+        guard let seconds else { return "-" }
         return String(format: "%.2fs", seconds)
     }
 
     /// `12.3M`, or `-`.
-    static func bytes(_ value: Any?) -> String {
-        guard let bytes = (value as? NSNumber)?.doubleValue else { return "-" }
+    static func bytes(_ value: Int?) -> String {
+        guard let value else { return "-" }
+        let bytes = Double(value)
         if bytes >= 1_073_741_824 { return String(format: "%.1fG", bytes / 1_073_741_824) }
         if bytes >= 1_048_576 { return String(format: "%.1fM", bytes / 1_048_576) }
         return String(format: "%.0fK", bytes / 1024)

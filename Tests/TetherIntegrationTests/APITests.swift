@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// The REST API of a real daemon on a temporary socket.
-@Suite(.serialized) struct APITests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct APITests {
     @Test func everyEndpointAnswersInTheShapeItsClientsRead() async throws {
         let daemon = try await APIDaemon()
         defer { daemon.remove() }

@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// The `tether` binary end to end against a real daemon.
-@Suite(.serialized) struct CLITests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct CLITests {
     var tether: String { Binaries.directory.appendingPathComponent("tether").path }
 
     @Test func newSendTailAndClose() async throws {
@@ -23,7 +23,8 @@ import Glibc
 
         // tail -f follows the screen through the WebSocket until the session ends.
         let follow = try ChildProcess(tether, ["tail", "-f", "--socket", daemon.socket, prefix], environment: daemonEnvironment(), logPath: daemon.dir.file("follow.log"))
-        try await Task.sleep(for: .milliseconds(500))
+        // Subscribed once the current screen is there (sent at once on subscribe).
+        #expect(await eventually { follow.log.contains("--- \(id.prefix(8)) ---") })
         #expect(try await shell("\(tether) send \(socket) \(prefix) 'echo followed-$((5*5))'").status == 0)
         #expect(await eventually { follow.log.contains("followed-25") })
         #expect(try await shell("\(tether) keys \(socket) \(prefix) escape tab").status == 0)
@@ -34,6 +35,10 @@ import Glibc
         #expect(status.output.contains("tetherd 0.1.0 on \(daemon.computer)"))
         let json = try await shell("\(tether) ls \(socket) --status closed --json")
         #expect(json.output.contains(id))
+        let raw = try daemon.client.get("/sessions?status=closed").text
+        #expect(json.output.trimmingCharacters(in: .newlines) == raw, "--json prints the daemon's bytes as they came")
+        #expect(try await shell("\(tether) status \(socket) --timeout 0").status != 0, "a zero --timeout is refused")
+        #expect(try await shell("\(tether) status \(socket) --timeout 2.5").status == 0)
     }
 
     @Test func noDaemonIsOneClearSentenceAndAFailure() async throws {

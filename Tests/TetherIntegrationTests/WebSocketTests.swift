@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// `/ws` on a real daemon: snapshots, events, screen updates, and clients that misbehave.
-@Suite(.serialized) struct WebSocketTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct WebSocketTests {
     /// Reads messages until one with `event` (and matching `where`) arrives; nil after `timeout`.
     func next(_ socket: TetherWebSocket, _ event: String, timeout: Duration = .seconds(10),
               where matches: ([String: Any]) -> Bool = { _ in true }) throws -> [String: Any]? {
@@ -52,6 +52,30 @@ import Glibc
         let local = try #require(try next(socket, "sessions_initial"))
         #expect(local["computer"] as? String == daemon.computer)
         #expect(try next(socket, "projects_initial") != nil)
+    }
+
+    @Test func theClientsTopicsBecomeTheDaemonsInterestOnEverySubscribeUnsubscribeAndDisconnect() async throws {
+        let daemon = try await APIDaemon()
+        defer { daemon.remove() }
+        func interest() -> [String]? { (try? daemon.client.get("/status").object["interested_in"]) as? [String] }
+        #expect(interest() == [])
+        let first = try TetherWebSocket(socketPath: daemon.socket)
+        defer { first.close() }
+        let second = try TetherWebSocket(socketPath: daemon.socket)
+        defer { second.close() }
+        try first.send(json: ["subscribe": "sessions"])
+        _ = try next(first, "sessions_initial")
+        try second.send(json: ["subscribe": ["computer": "local", "types": ["sessions", "projects"]]])
+        _ = try next(second, "projects_initial")
+        #expect(interest() == ["projects", "sessions"])
+        try second.send(json: ["unsubscribe": ["computer": "local"]])
+        #expect(await eventually { interest() == ["sessions"] }, "an unsubscribe is seen")
+        try second.send(json: ["subscribe": "preparation"])
+        _ = try next(second, "preparation_initial")
+        first.close()
+        #expect(await eventually { interest() == ["preparation"] }, "a non-last client leaving is seen")
+        second.close()
+        #expect(await eventually { interest() == [] }, "the last client leaving clears it")
     }
 
     @Test func invalidJSONGetsAnErrorAndEndsTheConnection() async throws {

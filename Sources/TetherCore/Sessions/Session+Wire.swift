@@ -1,23 +1,29 @@
-extension Session {
+extension Session: WireEncodable {
+    /// The summary's cached bytes, spliced: a session is never encoded twice.
+    public func write(to json: inout JSONWriter) { json.raw(summaryJSON) }
+
     /// `[summary, ...]`: each session's cached bytes spliced, none encoded again.
     public static func jsonArray(_ sessions: [Session]) -> [UInt8] {
         var json = JSONWriter(reservingCapacity: sessions.count * 512 + 2)
-        json.beginArray()
-        for session in sessions { json.raw(session.summaryJSON) }
-        json.endArray()
+        json.write(sessions)
         return json.bytes
     }
 
-    /// `{status, session_id, project_dir, messages, created_at, last_activity}`, as `get_session_data`
-    /// answers and the transcript endpoint nests it.
-    public func writeOutput(messages: String, into json: inout JSONWriter) {
-        json.beginObject()
-        json.member("status", "success")
-        json.member("session_id", id)
-        json.member("project_dir", record.workingDirectory)
-        json.member("messages", messages)
-        json.member("created_at", record.createdAt.iso8601)
-        json.member("last_activity", record.lastActivity.iso8601)
-        json.endObject()
+    /// `get_session_data`'s answer (and the transcript endpoint's `data`) for `messages` of this session.
+    public func output(messages: String) -> SessionOutput {
+        SessionOutput(sessionID: id, projectDirectory: record.workingDirectory, messages: messages,
+                      createdAt: record.createdAt.iso8601, lastActivity: record.lastActivity.iso8601)
+    }
+}
+
+extension SessionSummary {
+    /// The summary of one session row (PROTOCOL.md §7).
+    public init(_ record: SessionRecord) {
+        self.init(sessionID: record.sessionID, originAdapter: record.originAdapter, title: record.title,
+                  workingDirectory: record.workingDirectory, thinkingMode: record.thinkingMode, activeAgent: record.activeAgent,
+                  status: record.status.rawValue, createdAt: record.createdAt.iso8601, lastActivity: record.lastActivity.iso8601,
+                  lastInput: record.lastMessageSent, lastOutput: record.lastFeedbackReceived, tmuxSessionName: record.tmuxSessionName,
+                  initiatorSessionID: record.initiatorSessionID, computer: record.computerName, exitStatus: record.exitStatus,
+                  exitReason: record.exitReason, cpuSeconds: record.cpuSeconds, memoryBytes: record.memoryBytes)
     }
 }

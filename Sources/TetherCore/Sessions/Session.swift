@@ -58,27 +58,7 @@ public struct Session: Sendable, Identifiable {
     /// Encodes the summary afresh, ignoring the cached bytes (for comparison and benchmarks).
     public static func encodeSummary(_ record: SessionRecord) -> [UInt8] {
         var json = JSONWriter(reservingCapacity: 512)
-        json.beginObject()
-        json.member("session_id", record.sessionID)
-        json.member("origin_adapter", record.originAdapter)
-        json.member("title", record.title)
-        json.member("working_directory", record.workingDirectory)
-        json.member("thinking_mode", record.thinkingMode ?? "slow")
-        json.member("active_agent", record.activeAgent)
-        json.member("status", record.status.rawValue)
-        json.member("created_at", record.createdAt.iso8601)
-        json.member("last_activity", record.lastActivity.iso8601)
-        json.member("last_input", record.lastMessageSent)
-        json.member("last_output", record.lastFeedbackReceived)
-        json.member("tmux_session_name", record.tmuxSessionName)
-        json.member("initiator_session_id", record.initiatorSessionID)
-        json.member("computer", record.computerName)
-        // Tether's additions; Python clients ignore keys they do not know.
-        json.member("exit_status", record.exitStatus)
-        json.member("exit_reason", record.exitReason)
-        json.member("cpu_seconds", record.cpuSeconds.map { $0.rounded(toPlaces: 2) })
-        json.member("memory_bytes", record.memoryBytes)
-        json.endObject()
+        SessionSummary(record).write(to: &json)
         return json.bytes
     }
 }

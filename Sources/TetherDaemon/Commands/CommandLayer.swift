@@ -82,36 +82,18 @@ public struct CommandLayer: SessionCommands {
 extension CommandLayer {
     /// `[{name, desc, path}]` as `list_projects` answers.
     public static func json(projects: [Project]) -> [UInt8] {
-        var json = JSONWriter()
-        json.beginArray()
-        for project in projects {
-            json.beginObject()
-            json.member("name", project.name)
-            json.member("desc", project.description)
-            json.member("path", project.path)
-            json.endObject()
-        }
-        json.endArray()
-        return json.bytes
+        projects.map { $0.listed(as: .peer) }.jsonBytes
     }
 
     /// `{user, role, host, system_stats}` as `get_computer_info` answers.
     public static func json(computer info: ComputerInfo, stats: SystemStats) -> [UInt8] {
-        var json = JSONWriter()
-        json.beginObject()
-        json.member("user", info.user)
-        json.member("role", info.role)
-        json.member("host", info.host)
-        json.key("system_stats")
-        stats.write(to: &json)
-        json.endObject()
-        return json.bytes
+        ComputerReport(info, stats: stats).jsonBytes
     }
 
     /// `{status, session_id, project_dir, messages, created_at, last_activity}` as `get_session_data` answers.
     public static func json(output session: Session, messages: String) -> [UInt8] {
         var json = JSONWriter(reservingCapacity: messages.utf8.count + 256)
-        session.writeOutput(messages: messages, into: &json)
+        session.output(messages: messages).write(to: &json)
         return json.bytes
     }
 }

@@ -52,6 +52,24 @@ public struct JSONWriter: Sendable {
     public mutating func member(_ name: String, _ value: Bool?) { key(name); bool(value) }
     public mutating func member(_ name: String, _ value: Double?) { key(name); double(value) }
 
+    /// The same, named by a wire type's coding key, so the key's text lives in one place.
+    public mutating func member(_ key: some CodingKey, _ value: String?) { member(key.stringValue, value) }
+    public mutating func member(_ key: some CodingKey, _ value: Int?) { member(key.stringValue, value) }
+    public mutating func member(_ key: some CodingKey, _ value: Bool?) { member(key.stringValue, value) }
+    public mutating func member(_ key: some CodingKey, _ value: Double?) { member(key.stringValue, value) }
+    public mutating func key(_ key: some CodingKey) { self.key(key.stringValue) }
+
+    /// `key` then a wire value (an object or a list of them).
+    public mutating func member(_ key: some CodingKey, _ value: some WireEncodable) { self.key(key.stringValue); value.write(to: &self) }
+    public mutating func member(_ name: String, _ value: some WireEncodable) { key(name); value.write(to: &self) }
+
+    /// `[value, ...]`.
+    public mutating func write(_ values: [some WireEncodable]) {
+        beginArray()
+        for value in values { value.write(to: &self) }
+        endArray()
+    }
+
     private mutating func separate() {
         guard let last = needsComma.last else { return }
         if last { bytes.append(UInt8(ascii: ",")) } else { needsComma[needsComma.count - 1] = true }

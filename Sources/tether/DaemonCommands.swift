@@ -1,0 +1,31 @@
+import ArgumentParser
+import TetherWire
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the daemon's version, uptime and components.")
+    @OptionGroup var connection: Connection
+
+    func run() throws {
+        let response = try CLI.call { try connection.client.get("/status") }
+        if connection.json { return CLI.printRaw(response) }
+        let status = try CLI.decode(StatusReport.self, response)
+        print("tetherd \(status.version) on \(status.computer), up \(CLI.duration(status.uptimeSeconds))")
+        print("configuration: \(status.configuration)")
+        print("sessions: \(status.sessions), tmux control client: \(status.tmuxControlClient ? "attached" : "not attached")")
+        CLI.table(["COMPONENT", "STATE"], status.components.map { [$0.name, $0.state] })
+    }
+}
+
+struct Computers: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the computers this daemon knows.")
+    @OptionGroup var connection: Connection
+
+    func run() throws {
+        let response = try CLI.call { try connection.client.get("/computers") }
+        if connection.json { return CLI.printRaw(response) }
+        let rows = try CLI.decode([ComputerInfo].self, response).map { computer in
+            [computer.name, computer.user, computer.host ?? "-", computer.role, computer.isLocal ? "yes" : "no"]
+        }
+        CLI.table(["NAME", "USER", "HOST", "ROLE", "LOCAL"], rows)
+    }
+}
