@@ -27,7 +27,8 @@ public struct DaemonSample: Sendable {
 /// at each scrape, and the poll-duration histogram recorded as polls happen. Nothing secret is a
 /// metric or a label.
 public final class APIMetrics: Sendable {
-    /// Poll batch durations, in seconds.
+    /// Poll batch durations, in seconds: from 1 ms, one control-client round trip for a few
+    /// sessions, to 5 s, past which a batch has already missed the quick subprocess deadline.
     static let pollBuckets: [Duration] = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
                                           .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)]
 

@@ -1,7 +1,7 @@
 import Testing
 import TetherCore
 
-@Suite struct BackoffTests {
+@Suite(.timeLimit(.minutes(1))) struct BackoffTests {
     @Test func growsToTheMaximumAndStartsOverAfterASuccess() {
         var backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(3))
         let delays = (0..<5).map { _ in backoff.failure() }

@@ -1,7 +1,7 @@
 import Testing
 import TetherCore
 
-@Suite struct BoundedDictionaryTests {
+@Suite(.timeLimit(.minutes(1))) struct BoundedDictionaryTests {
     @Test func evictsTheLeastRecentlyUsedFirst() {
         var map = BoundedDictionary<String, Int>(capacity: 3)
         map["a"] = 1

@@ -1,7 +1,7 @@
 import Testing
 import TetherCore
 
-@Suite struct HealthBoardTests {
+@Suite(.timeLimit(.minutes(1))) struct HealthBoardTests {
     @Test func componentIsStaleAfterThreeMissedBeats() {
         let clock = ManualClock()
         let board = HealthBoard(time: TimeSource(clock: clock))
@@ -44,7 +44,7 @@ import TetherCore
     }
 }
 
-@Suite struct AsyncEventTests {
+@Suite(.timeLimit(.minutes(1))) struct AsyncEventTests {
     @Test func waitersResumeWhenFiredAndLateWaitersDoNotSuspend() async {
         let event = AsyncEvent()
         await withDiscardingTaskGroup { group in
@@ -72,7 +72,7 @@ import TetherCore
     }
 }
 
-@Suite struct ManualClockTests {
+@Suite(.timeLimit(.minutes(1))) struct ManualClockTests {
     @Test func advanceWakesOnlyDueSleepersInOrder() async throws {
         let clock = ManualClock()
         let time = TimeSource(clock: clock)

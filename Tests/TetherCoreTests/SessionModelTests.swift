@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TetherCore
 
-@Suite struct SessionModelTests {
+@Suite(.timeLimit(.minutes(1))) struct SessionModelTests {
     static func record(_ id: String = "3f2c1a9b-0000-4000-8000-000000000001", computer: String = "MozMini") -> SessionRecord {
         var record = SessionRecord(sessionID: id, computerName: computer, tmuxSessionName: SessionRecord.tmuxName(for: id),
                                    createdAt: Timestamp(microseconds: 1_768_165_262_500_000))

@@ -3,7 +3,7 @@ import Synchronization
 import Testing
 import TetherCore
 
-@Suite struct TaskRegistryTests {
+@Suite(.timeLimit(.minutes(1))) struct TaskRegistryTests {
     let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// Runs `body` with a registry whose `run()` is a child of the test.
@@ -148,12 +148,5 @@ import TetherCore
             await handle.waitUntilFinished()
             #expect(registry.liveCount == 0)
         }
-    }
-}
-
-extension AsyncEvent {
-    /// Waits for the event even if the caller is cancelled: a task that ignores cancellation.
-    func waitIgnoringCancellation() async {
-        while !isFired { await withCheckedContinuation { $0.resume() }; try? await Task.sleep(for: .milliseconds(5)) }
     }
 }

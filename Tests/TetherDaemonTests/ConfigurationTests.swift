@@ -4,7 +4,7 @@ import Testing
 import TetherCore
 @testable import TetherDaemon
 
-@Suite struct ConfigurationTests {
+@Suite(.timeLimit(.minutes(1))) struct ConfigurationTests {
     let environment = ProcessEnvironment(
         variables: ["TETHER_HOST": "mini", "XDG_RUNTIME_DIR": "/run/user/1000"],
         hostName: "testhost", userName: "alice", userID: 1000, homeDirectory: "/home/alice"
@@ -179,7 +179,7 @@ import TetherCore
     }
 }
 
-@Suite struct DocumentedConfigurationTests {
+@Suite(.timeLimit(.minutes(1))) struct DocumentedConfigurationTests {
     @Test func shippedExampleLoadsAndEqualsTheDefaults() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("config/tether.yml").path

@@ -17,7 +17,7 @@ import Glibc
         #expect(try client.get("/health").text == #"{"status":"ok"}"#)
         let status = try client.get("/status").object
         #expect(status["computer"] as? String == daemon.computer && status["version"] as? String == "0.1.0")
-        #expect((status["components"] as? [[String: Any]])?.map { $0["name"] as? String } == ["api", "pool-monitor", "sessions"])
+        #expect((status["components"] as? [[String: Any]])?.map { $0["name"] as? String } == ["api", "pool-monitor", "sessions", "store"])
         let metrics = try client.get("/metrics")
         #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
         for name in ["tether_tasks_alive{name=\"poller\"}", "tether_tasks_spawned_total", "tether_cache_hits_total", "tether_subprocess_timeouts_total",

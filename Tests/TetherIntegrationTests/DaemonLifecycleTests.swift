@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// The real `tetherd` binary, talking to a notify socket the test owns.
-@Suite(.serialized) struct DaemonLifecycleTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct DaemonLifecycleTests {
     @Test func notifiesStatusReadyWatchdogAndStoppingInOrder() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

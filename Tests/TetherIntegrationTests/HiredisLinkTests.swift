@@ -46,7 +46,7 @@ final class RedisServer {
     }
 }
 
-@Suite struct HiredisLinkTests {
+@Suite(.timeLimit(.minutes(5))) struct HiredisLinkTests {
     @Test func hiredisTalksToARealRedis() async throws {
         let server = try await RedisServer()
         let reply = await pingOnOwnThread(port: server.port)

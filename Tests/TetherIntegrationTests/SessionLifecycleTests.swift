@@ -10,7 +10,7 @@ import Glibc
 #endif
 
 /// Sessions end to end through the command layer: real tmux on a private socket, a real SQLite file.
-@Suite(.serialized) struct SessionLifecycleTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct SessionLifecycleTests {
     @Test func createTypeCaptureAndCloseAShellSession() async throws {
         let world = SessionWorld()
         defer { world.remove() }
@@ -59,12 +59,17 @@ import Glibc
             }
             let session = try await sessions.commands.newSession(.init(workingDirectory: world.home))
             #expect(await eventually { screens.withLock { $0.contains { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty } } })
-            // Let the prompt settle, then watch a quiet screen for a while: polls continue (0.1 to 0.5 s) but no event.
-            try await Task.sleep(for: .milliseconds(500))
+            // The prompt has settled once three polls in a row bring no event.
+            var mark = (screens: screens.withLock { $0.count }, polls: sessions.poller.pollCount)
+            #expect(await eventually {
+                let now = screens.withLock { $0.count }
+                if now != mark.screens { mark = (now, sessions.poller.pollCount) }
+                return sessions.poller.pollCount >= mark.polls + 3
+            })
+            // Then watch the quiet screen: polls continue (0.1 to 0.5 s) but bring no event.
             let settled = screens.withLock { $0.count }
             let pollsBefore = sessions.poller.pollCount
-            try await Task.sleep(for: .milliseconds(1500))
-            #expect(sessions.poller.pollCount >= pollsBefore + 3, "it kept polling")
+            #expect(await eventually { sessions.poller.pollCount >= pollsBefore + 3 }, "it kept polling")
             #expect(screens.withLock { $0.count } == settled, "no event for an unchanged screen")
             try await sessions.commands.sendMessage(sessionID: session.id, text: "echo changed-now", adapter: "rest")
             #expect(await eventually { screens.withLock { $0.last?.contains("changed-now") == true } })

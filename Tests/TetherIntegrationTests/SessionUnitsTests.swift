@@ -9,6 +9,7 @@ import Glibc
 /// in a scope, limits and accounting (the sandbox of the lifecycle tests).
 @Suite(
     .serialized,
+    .timeLimit(.minutes(10)),
     .enabled(if: SystemdSandbox.isAvailable, "SKIPPED: systemd session tests need root, unshare and nsenter to build a private mount namespace")
 )
 struct SessionUnitsTests {

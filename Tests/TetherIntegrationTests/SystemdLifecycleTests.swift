@@ -4,6 +4,7 @@ import Testing
 /// tetherd as a real unit of a real user manager, logging to a real journald.
 @Suite(
     .serialized,
+    .timeLimit(.minutes(10)),
     .enabled(if: SystemdSandbox.isAvailable, "SKIPPED: systemd lifecycle tests need root, unshare and nsenter to build a private mount namespace")
 )
 struct SystemdLifecycleTests {

@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 /// The terminal bridge against real tmux on a private socket, and against a fake tmux that hangs.
-@Suite(.serialized) struct TerminalBridgeTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct TerminalBridgeTests {
     let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     func bridge(_ world: SessionWorld, binary: String = "tmux", quick: Duration = .seconds(5)) -> TerminalBridge {
@@ -65,8 +65,9 @@ import Glibc
         let out = world.dir.file("received.bin")
         try await withAttached(bridge) {
             _ = try await bridge.createSession(name: "tc_literal1", directory: world.home, environment: [:],
-                                               command: "stty raw -echo; head -c \(byteCount) > \(out); sleep 60")
-            try await Task.sleep(for: .milliseconds(300))  // stty must run before the text arrives
+                                               command: "stty raw -echo; touch \(out).ready; head -c \(byteCount) > \(out); sleep 60")
+            // stty must have run before the text arrives.
+            #expect(await eventually { FileManager.default.fileExists(atPath: out + ".ready") })
             try await bridge.sendText(text, to: "tc_literal1", enter: false)
             #expect(await eventually { ((try? Data(contentsOf: URL(fileURLWithPath: out)))?.count ?? 0) >= byteCount })
             let received = try Data(contentsOf: URL(fileURLWithPath: out))

@@ -54,6 +54,20 @@ public final class AsyncEvent: Sendable {
 }
 
 extension AsyncEvent {
+    /// Suspends until the event fires, even if the caller is cancelled: for a clean-up that must
+    /// see the thing it waits for happen, where something else bounds the wait.
+    public func waitIgnoringCancellation() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.fired { return true }
+                state.nextWaiter += 1
+                state.waiters[state.nextWaiter] = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
     /// Waits until the event fires or `timeout` passes on `time`, whichever is first; true when it fired.
     public func wait(timeout: Duration, on time: TimeSource) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
