@@ -19,7 +19,7 @@ public final class SystemdUnits: Sendable {
         var flag: [String] { self == .user ? ["--user"] : [] }
     }
 
-    private enum Probe { case untried, usable, refused }
+    private enum Probe { case untried, probing(AsyncEvent), usable, refused }
 
     /// The manager to use, or nil when not under systemd (or turned off).
     public let manager: Manager?
@@ -53,10 +53,20 @@ public final class SystemdUnits: Sendable {
     /// Whether units can be made here; probes once (with a throwaway scope) and remembers.
     public func isUsable(timeout: Duration) async -> Bool {
         guard let manager else { return false }
-        switch probe.withLock({ $0 }) {
-        case .usable: return true
-        case .refused: return false
-        case .untried: break
+        // One caller probes; callers that arrive meanwhile wait for its answer instead of probing
+        // (and warning) again. The claim is taken before the first await.
+        let (claimed, answer) = probe.withLock { state -> (Bool, AsyncEvent?) in
+            switch state {
+            case .untried:
+                state = .probing(AsyncEvent())
+                return (true, nil)
+            case .probing(let event): return (false, event)
+            case .usable, .refused: return (false, nil)
+            }
+        }
+        if !claimed {
+            if let answer { await answer.wait() }
+            return probe.withLock { if case .usable = $0 { true } else { false } }
         }
         var reason: String?
         do {
@@ -66,7 +76,15 @@ public final class SystemdUnits: Sendable {
         } catch {
             reason = "\(error)"
         }
-        probe.withLock { $0 = reason == nil ? .usable : .refused }
+        // A probe cut short by cancellation says nothing about the manager: the next caller tries again.
+        let verdict: Probe = reason != nil && Task.isCancelled ? .untried : (reason == nil ? .usable : .refused)
+        let waiting = probe.withLock { state -> AsyncEvent? in
+            defer { state = verdict }
+            if case .probing(let event) = state { return event }
+            return nil
+        }
+        waiting?.fire()
+        if case .untried = verdict { return false }
         if let reason {
             logger.warning("sessions are not isolated: the \(manager) systemd manager refused a transient scope, so the tmux server and sessions stay in tetherd's own cgroup and die with it",
                            metadata: ["systemd.error": "\(reason)"])
