@@ -7,7 +7,9 @@ trap 'rm -rf "$tmp"' EXIT
 status=0
 for line in 'Task { await work() }' 'Task(priority: .high) { }' 'Task(name: "x") { }' 'Task.detached { }' \
             'group.addTask { 1 }' 'group.addTaskUnlessCancelled { 1 }' 'let t = Thread { loop() }' 'Thread(block: loop)' \
-            'DispatchQueue.global().async { }' 'DispatchQueue.main.async { }'; do
+            'DispatchQueue.global().async { }' 'DispatchQueue.main.async { }' 'DispatchQueue(label: "q").async { }' \
+            'queue.async { }' 'queue.asyncAfter(deadline: .now()) { }' 'Task<Void, Never> { }' 'async let x = f()' \
+            'Thread.detachNewThread { }'; do
     printf '%s\n' "$line" > "$tmp/Case.swift"
     if sh "$here/check-tasks.sh" "$tmp" >/dev/null 2>&1; then
         echo "check-tasks.sh missed: $line" >&2

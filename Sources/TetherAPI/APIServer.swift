@@ -41,7 +41,7 @@ public struct APIServer: Component {
         self.time = time
         self.logger = logger
         self.hub = WebSocketHub(commands: environment.commands, cache: environment.cache, computer: environment.computer,
-                                interest: environment.interest, queueCapacity: websocketQueue, logger: logger)
+                                interest: environment.interest, queueCapacity: websocketQueue, time: time, logger: logger)
         self.metrics = APIMetrics(hub: hub, sample: environment.sample)
     }
 
@@ -78,41 +78,61 @@ public struct APIServer: Component {
             unlink(socketPath)
             listening.fire()
         }
-        await listening.wait()
+        guard await context.waitUntil(listening) else {
+            // Asked to stop before the server came up.
+            await stopServer(group, server)
+            await files.stop()
+            return
+        }
         if let reason = failure.withLock({ $0 }) ?? (server.isFinished ? "the server stopped at once" : nil) {
             await files.stop()
             throw TetherError(.unavailable, "cannot serve the API on \(socketPath): \(reason)")
         }
         guard chmod(socketPath, mode_t(socketMode)) == 0 else {
-            await group.triggerGracefulShutdown()
+            await stopServer(group, server)
             await files.stop()
             throw TetherError(.unavailable, "cannot set mode \(String(socketMode, radix: 8)) on \(socketPath): \(String(cString: strerror(errno)))")
         }
         let subscription = environment.bus.subscribe("api.websocket") { event in hub.publish(event) }
         context.logger.info("API listening", metadata: ["api.socket": "\(socketPath)", "api.socket_mode": "0\(String(socketMode, radix: 8))"])
         context.started()
-        // Beat only on proof of work: the server task alive and the socket accepting a connection.
-        var accepting = true
+        // Beat only on proof of work: the server task alive and answering GET /health on its socket.
+        // The probe has a thread of its own, so a slow probe never holds up the file reads of requests.
+        let probes = BlockingWorker(name: "tether-api-probe")
+        var answering = true
         while await context.sleep(for: heartbeatInterval) {
             if server.isFinished {
                 environment.bus.unsubscribe(subscription)
+                await probes.stop()
                 await files.stop()
                 throw TetherError(.unavailable, "the API server on \(socketPath) stopped: \(failure.withLock { $0 } ?? "it returned on its own")")
             }
-            let answered = (try? await files.run { Self.isServing(socketPath) }) ?? false
+            let answered = (try? await probes.run { HealthProbe.answers(socketPath) }) ?? false
             if answered { context.beat() }
-            if answered != accepting {
-                accepting = answered
+            if answered != answering {
+                answering = answered
                 context.logger.log(level: answered ? .notice : .error,
-                                   answered ? "the API socket accepts connections again" : "the API socket does not accept connections; not beating",
+                                   answered ? "the API answers again" : "the API did not answer GET /health on its socket; not beating",
                                    metadata: ["api.socket": "\(socketPath)"])
             }
         }
-        // Stop accepting, let requests in flight finish and WebSockets close, then remove the socket.
         environment.bus.unsubscribe(subscription)
-        await group.triggerGracefulShutdown()
-        await server.waitUntilFinished()
+        await stopServer(group, server)
+        await probes.stop()
         await files.stop()
+    }
+
+    /// Stops accepting, lets requests in flight finish and WebSockets close; the server task then
+    /// removes the socket. If the supervisor cancels this stop (its share ran out), the server task
+    /// is cancelled too, and still awaited, so no request runs on into the sessions' stop.
+    private func stopServer(_ group: ServiceGroup, _ server: TaskHandle) async {
+        await withTaskCancellationHandler {
+            await group.triggerGracefulShutdown()
+            await server.waitUntilFinished()
+        } onCancel: {
+            server.cancel()
+        }
+        await server.waitUntilFinishedIgnoringCancellation()
     }
 
     /// One WebSocket connection: its queue drained into the socket while its messages are read.

@@ -40,9 +40,13 @@ public final class WebSocketHub: Sendable {
     /// Where the clients' topics are reported; owned by the daemon, read by the Redis heartbeat.
     public let interest: SubscriptionInterest
 
+    /// Stamps screen updates (`ts`) with the wall clock.
+    let time: TimeSource
+
     public init(commands: any SessionCommands, cache: SessionCache, computer: String, interest: SubscriptionInterest,
-                queueCapacity: Int = 1024, logger: Logger) {
+                queueCapacity: Int = 1024, time: TimeSource = .continuous, logger: Logger) {
         self.clientQueueCapacity = max(1, queueCapacity)
+        self.time = time
         self.commands = commands
         self.cache = cache
         self.computer = computer
@@ -187,7 +191,7 @@ public final class WebSocketHub: Sendable {
             let removed = SessionRemoved(sessionID: session.id, computer: session.computer, status: session.status.rawValue)
             broadcast(WireEvent(WireEventName.sessionRemoved, removed).text)
         case .outputChanged(let id, let screen):
-            let update = ScreenUpdate(sessionID: id, screen: screen, publishedMicroseconds: Timestamp.now().microseconds)
+            let update = ScreenUpdate(sessionID: id, screen: screen, publishedMicroseconds: time.wallNow.microseconds)
             broadcast(WireEvent(WireEventName.sessionOutput, update).text) { $0.sessionOutputs.contains(id) }
         case .directoryChanged, .processExited:
             break

@@ -15,6 +15,8 @@ extension SessionStore: SettingsStore {
         try SettingsLimits.check(key: key)
         try SettingsLimits.check(value: value, key: key)
         // The Python daemon writes updated_at as wall-clock ISO text; so do we, for its readers.
+        // The store has no time source of its own: `updated_at` is informational (the Python
+        // daemon's column), never compared, so the system's wall clock is the right one.
         let updatedAt = Timestamp.now().iso8601
         try await settingsCall(key: key, "write") { db in
             try db.run(

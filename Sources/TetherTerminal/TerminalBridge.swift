@@ -6,7 +6,7 @@ import TetherCore
 /// configured server socket (`tmux -L computer.tmux_socket`), never the user's own server.
 ///
 /// In steady state one persistent control-mode client carries every command, so polling spawns no
-/// process. ``run(onFirstAttempt:)`` keeps that client alive, restarting it with backoff when it
+/// process. ``run(until:onFirstAttempt:)`` keeps that client alive, restarting it with backoff when it
 /// dies; meanwhile, and whenever it is not attached, each command runs as a one-shot `tmux` under the
 /// same deadline (killed with its process group and reaped on expiry).
 public final class TerminalBridge: Sendable {
@@ -47,14 +47,10 @@ public final class TerminalBridge: Sendable {
 
     // MARK: The control client
 
-    /// Keeps the control client attached until cancelled; calls `onFirstAttempt` once the first
-    /// attempt has succeeded or failed (the daemon can serve either way, through one-shots).
-    public func run(onFirstAttempt: @Sendable () -> Void) async {
-        await run(until: AsyncEvent(), onFirstAttempt: onFirstAttempt)
-    }
-
-    /// As ``run(onFirstAttempt:)``, and also ends when `detach` fires: a graceful stop, in which
-    /// the client is closed with its own deadline working, as cancellation would not allow.
+    /// Keeps the control client attached until `detach` fires (a graceful stop, in which the client
+    /// is closed with its own deadline working, as cancellation would not allow) or the task is
+    /// cancelled; calls `onFirstAttempt` once the first attempt has succeeded or failed (the daemon
+    /// can serve either way, through one-shots).
     public func run(until detach: AsyncEvent, onFirstAttempt: @Sendable () -> Void) async {
         var backoff = Backoff(initial: Self.restartInitial, maximum: Self.restartMaximum)
         var reported = false

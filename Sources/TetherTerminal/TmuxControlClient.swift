@@ -12,9 +12,10 @@ import TetherCore
 /// reader feeds stdout to a ``TmuxControlParser`` and hands each reply to the command waiting for
 /// it (``TmuxCommandQueue``). Each call has a deadline on the injected ``TimeSource``, which the
 /// reader enforces (it waits in `poll` no longer than the earliest one, and a call with an earlier
-/// deadline wakes it through a pipe), so no timer is made per command: a client that misses a deadline is presumed hung, the call fails with a timeout and the
-/// client is killed (the bridge starts another). A cancelled call leaves its slots queued, so its
-/// late replies are consumed, not given to the next caller. Replies whose flags are not 1 (tmux's
+/// deadline wakes it through a pipe), so no timer is made per command: a client that misses a
+/// deadline is presumed hung, the call fails with a timeout and the client is killed (the bridge
+/// starts another). A cancelled call leaves its slots queued, so its late replies are consumed,
+/// not given to the next caller. Replies whose flags are not 1 (tmux's
 /// own, such as the initial attach) are skipped, as are notifications other than `%session-changed`.
 final class TmuxControlClient: Sendable {
     /// The session the control client attaches to; created with the server, never listed or swept.
@@ -117,9 +118,6 @@ final class TmuxControlClient: Sendable {
     }
 
     var isAlive: Bool { !exited.isFired && state.withLock { $0.dead == nil } }
-
-    /// Suspends until the client has exited.
-    func waitForExit() async { await exited.wait() }
 
     /// Suspends until the client has exited or `event` fires (or the caller is cancelled).
     func waitForExit(orUntil event: AsyncEvent) async {

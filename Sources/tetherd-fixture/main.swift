@@ -67,7 +67,7 @@ struct FakeSessionsComponent: Component {
         let computer = runtime.cache.localComputer
         for index in 0..<count {
             let id = String(format: "%08x-fake-4000-8000-%012x", index, index)
-            var record = SessionRecord(sessionID: id, computerName: computer, tmuxSessionName: SessionRecord.tmuxName(for: id), createdAt: Timestamp.now())
+            var record = SessionRecord(sessionID: id, computerName: computer, tmuxSessionName: SessionRecord.tmuxName(for: id), createdAt: time.wallNow)
             record.title = "bench: $\(computer) - fake session \(index)"
             record.workingDirectory = "/srv/project-\(index % 50)"
             record.originAdapter = "rest"

@@ -25,7 +25,7 @@ import Glibc
     func withAttached(_ bridge: TerminalBridge, _ body: () async throws -> Void) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             let attached = AsyncEvent()
-            group.addTask { await bridge.run { attached.fire() } }
+            group.addTask { await bridge.run(until: AsyncEvent()) { attached.fire() } }
             await attached.wait()
             try await body()
             group.cancelAll()

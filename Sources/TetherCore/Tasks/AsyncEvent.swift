@@ -70,17 +70,7 @@ extension AsyncEvent {
 
     /// Waits until the event fires or `timeout` passes on `time`, whichever is first; true when it fired.
     public func wait(timeout: Duration, on time: TimeSource) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            // registry-exempt: a structured race between the event and its deadline, both awaited here.
-            group.addTask { await self.wait() }  // registry-exempt: see above
-            group.addTask {  // registry-exempt: see above
-                try? await time.sleep(for: timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first || isFired
-        }
+        await Self.first(of: [self], timeout: timeout, on: time) == 0
     }
 }
 

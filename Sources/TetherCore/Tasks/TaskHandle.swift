@@ -16,6 +16,10 @@ public struct TaskHandle: Sendable, Hashable {
     /// Suspends until the task has finished, or the caller is cancelled.
     public func waitUntilFinished() async { await completion.wait() }
 
+    /// Suspends until the task has finished, even if the caller is cancelled: for a clean-up that
+    /// must not go on while the task still runs (cancel the task first, or know it ends).
+    public func waitUntilFinishedIgnoringCancellation() async { await completion.waitIgnoringCancellation() }
+
     public static func == (lhs: TaskHandle, rhs: TaskHandle) -> Bool { lhs.id == rhs.id }
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
 }

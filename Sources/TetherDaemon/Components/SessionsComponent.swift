@@ -71,13 +71,21 @@ public struct SessionsComponent: Component {
         let detach: AsyncEvent
     }
 
-    /// In order, each step awaited: the supervisor's share bounds the whole, and cancels it only
-    /// when the share runs out.
+    /// In order, each step awaited: the supervisor's share bounds the whole. When the share runs
+    /// out and this task is cancelled, the poller and the control client are cancelled too, and
+    /// the stop still waits for them to end, so nothing records into a store that is closing.
     private func stop(_ tasks: Tasks, logger: Logger) async {
-        await runtime.finishPolling()
-        await tasks.polling.waitUntilFinished()
-        tasks.detach.fire()
-        await tasks.control.waitUntilFinished()
+        await withTaskCancellationHandler {
+            await runtime.finishPolling()
+            await tasks.polling.waitUntilFinished()
+            tasks.detach.fire()
+            await tasks.control.waitUntilFinished()
+        } onCancel: {
+            tasks.polling.cancel()
+            tasks.control.cancel()
+        }
+        await tasks.polling.waitUntilFinishedIgnoringCancellation()
+        await tasks.control.waitUntilFinishedIgnoringCancellation()
         let stuck = await runtime.bus.finish(within: Self.busDrainTimeout)
         if !stuck.isEmpty {
             logger.warning("event subscribers did not take their queued events in time", metadata: ["subscribers": "\(stuck.joined(separator: ","))"])

@@ -8,7 +8,7 @@ import TetherTerminal
 /// layer. What ``SessionsComponent`` drives is here: ``reconcile()``, ``runPolling()`` and
 /// ``finishPolling()``, ``refreshAccounting()``, and ``shutdown()`` of the helper thread.
 public struct SessionRuntime: Sendable {
-    /// The sessions' rows; closed by ``SessionsComponent`` once polling has finished.
+    /// The sessions' rows; closed by ``StoreComponent``, last in the drain.
     public let store: SessionStore
     /// tmux, through its control client.
     public let bridge: TerminalBridge

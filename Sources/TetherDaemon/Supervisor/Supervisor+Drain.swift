@@ -6,7 +6,7 @@ extension Supervisor {
     enum StopOutcome: String {
         /// It returned within its share after being asked.
         case graceful
-        /// Its share ran out; it returned once cancelled.
+        /// Its share ran out; it returned once cancelled, so its clean-up may be incomplete.
         case cancelled
         /// It did not return even when cancelled; the drain went on without it.
         case abandoned
@@ -34,7 +34,7 @@ extension Supervisor {
             "timeout_ms": "\(timeout.milliseconds)",
         ])
 
-        var abandonedComponents: [String] = []
+        var uncleanComponents: [String] = []
         for (index, entry) in running.reversed().enumerated() {
             let left = running.count - index
             let share = max(.zero, (deadline - reserve - time.now) / left)
@@ -42,9 +42,9 @@ extension Supervisor {
             notifier.notify([ServiceNotification.status("stopping: \(name)")])
             let began = time.now
             let outcome = await stop(entry, share: share)
-            if outcome == .abandoned { abandonedComponents.append(name) }
+            if outcome == .abandoned || outcome == .cancelled { uncleanComponents.append(name) }
             logger.log(
-                level: outcome == .graceful || outcome == .ended ? .info : .warning,
+                level: outcome == .graceful || outcome == .ended ? .info : .error,
                 "component stopped",
                 metadata: [
                     "component.name": "\(name)", "component.stop": "\(outcome.rawValue)",
@@ -78,7 +78,10 @@ extension Supervisor {
             notifier.notify([ServiceNotification.status("failed: \(reason)")])
             return 1
         }
-        return abandoned.isEmpty && abandonedComponents.isEmpty ? 0 : 1
+        // Anything short of every component stopping on its own, and every task draining, may have
+        // lost work: exit 1, so it shows in `systemctl status` and the journal.
+        let clean = abandoned.isEmpty && uncleanComponents.isEmpty && !escalated.isFired && stopErrors == 0
+        return clean ? 0 : 1
     }
 
     /// Asks one component to stop, waits its share, then cancels it and waits a little more.

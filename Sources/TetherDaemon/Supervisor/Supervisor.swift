@@ -48,6 +48,8 @@ public actor Supervisor {
     let escalated = AsyncEvent()
     var running: [Running] = []
     var failure: String?
+    /// Components that threw while stopping: the drain ends with exit status 1.
+    var stopErrors = 0
     private var stopSignals = 0
     var reloadPending = false
     var lastReloadError: String?
@@ -171,6 +173,7 @@ public actor Supervisor {
     private func componentEnded(_ name: String, error: (any Error)?, asked: Bool) {
         if asked || escalated.isFired {
             if let error, !(error is CancellationError) {
+                stopErrors += 1
                 logger.error("component failed while stopping", metadata: ["component.name": "\(name)", "error": "\(error)"])
             }
             return

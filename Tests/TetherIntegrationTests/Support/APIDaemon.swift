@@ -27,6 +27,7 @@ final class APIDaemon: @unchecked Sendable {
             api: {socket: \(socket), websocket_queue: \(websocketQueue)}
             polling: {interval: 0.2, min_interval: 0.1, max_interval: 0.5}
             database: {path: \(dir.file("tether.db"))}
+            timeouts: {shutdown: 8}
             """)
         var environment = daemonEnvironment(home: dir.path)
         environment["SHELL"] = "/bin/sh"
