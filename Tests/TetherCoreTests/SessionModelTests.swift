@@ -41,6 +41,13 @@ import TetherCore
         #expect(String(decoding: first.summaryJSON, as: UTF8.self).contains("\"status\":\"active\""), "the old version keeps its bytes")
     }
 
+    @Test func timestampsAreWrittenAsPythonsIsoformat() {
+        #expect(Timestamp(microseconds: 1_768_168_301_000_000).iso8601 == "2026-01-11T21:51:41+00:00")
+        #expect(Timestamp(microseconds: 1_768_168_301_123_456).iso8601 == "2026-01-11T21:51:41.123456+00:00")
+        #expect(Timestamp(microseconds: 1_768_168_301_000_001).iso8601 == "2026-01-11T21:51:41.000001+00:00")
+        #expect(Timestamp(iso8601: "2026-01-11T21:51:41+00:00")?.microseconds == 1_768_168_301_000_000)
+    }
+
     @Test func jsonEscapesControlCharacters() throws {
         var json = JSONWriter()
         json.beginObject()

@@ -27,13 +27,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public var description: String { iso8601 }
 
+    /// Python's `datetime.isoformat()` for a UTC time, as PROTOCOL.md asks every stamp to be
+    /// written: six fraction digits, or none at all when the fraction is zero.
     public var iso8601: String {
         var seconds = time_t(microseconds.floorDivided(by: 1_000_000))
         let fraction = Int(microseconds - Int64(seconds) * 1_000_000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
         return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
-            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2)).\(pad(fraction, 6))+00:00"
+            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
+            + (fraction == 0 ? "" : ".\(pad(fraction, 6))") + "+00:00"
     }
 
     /// Parses `YYYY-MM-DD[T ]HH:MM:SS[.ffffff][Z|+00:00|±HH:MM]`, the forms Python and SQLite write.
