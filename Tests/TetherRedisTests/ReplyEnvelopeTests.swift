@@ -24,6 +24,12 @@ import TetherCore
         #expect(wrapped == .success(.object(["status": .string("error"), "error": .string("Session not found")])))
     }
 
+    @Test func pythonsAsciiEscapesDecode() throws {
+        // json.dumps escapes non-ASCII by default, emoji as a surrogate pair.
+        let chunk = #"{"status": "success", "data": "\u00e9t\u00e9 \ud83c\udf89 \n"}"#
+        #expect(try reply(chunk) == .success(.string("été 🎉 \n")))
+    }
+
     @Test func replyDataDecodesIntoTheWireTypes() throws {
         let info = try reply(#"{"status": "success", "data": {"user":"maurice","role":"development","host":"mini.local","system_stats":{"memory":{"total_gb":64.0,"available_gb":31.2,"percent_used":51.3},"disk":{"total_gb":926.4,"free_gb":410.0,"percent_used":55.7},"cpu":{"percent_used":12.5}}}}"#)
         let report = try info.data(as: ComputerReport.self)

@@ -55,6 +55,7 @@ import TetherCore
         #expect(missing?.field == "command")
         #expect(refusal(StreamFields(text: ["command": "/list_sessions"]))?.field == "initiator")
         #expect(refusal(StreamFields(text: ["command": "", "initiator": "A"]))?.code == .missingField)
+        #expect(refusal(StreamFields(text: ["command": "/x", "initiator": "a:b"]))?.code == .invalidComputerName)
         let badUTF8 = refusal(StreamFields(["command": [0x2F, 0xC3, 0x28], "initiator": Array("A".utf8)]))
         #expect(badUTF8?.code == .invalidUTF8)
         #expect(badUTF8?.message.contains("'command'") == true)

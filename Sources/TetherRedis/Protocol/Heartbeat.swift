@@ -4,7 +4,8 @@ import TetherCore
 /// `{"computer_name", "last_seen", "interested_in" (omitted when empty), "projects_digest"}`.
 public struct Heartbeat: Sendable, Equatable {
     public var computerName: String
-    /// Nil when a peer's stamp is missing or unreadable (the key's presence is what means online).
+    /// Nil when a peer's stamp is missing or unreadable (the key's presence is what means online);
+    /// a writer always sets it (nil would be written as the epoch).
     public var lastSeen: Timestamp?
     /// Topics this computer's clients want (`sessions`, `projects`, `todos`, `preparation`).
     public var interestedIn: [String]

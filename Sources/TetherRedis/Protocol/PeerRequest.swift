@@ -45,7 +45,8 @@ public struct PeerRequest: Sendable, Equatable {
         let kind = "request"
         command = try fields.requiredText(Field.command.rawValue, limit: StreamEntryLimits.maximumCommandBytes, kind: kind)
         timestamp = try fields.text(Field.timestamp.rawValue)
-        initiator = try fields.requiredText(Field.initiator.rawValue, kind: kind)
+        // The initiator becomes a key name (`messages:{initiator}` for notifications), so it must be a computer name.
+        initiator = try ComputerName.validated(try fields.requiredText(Field.initiator.rawValue, kind: kind), field: Field.initiator.rawValue)
         sessionID = try fields.text(Field.sessionID.rawValue)
         title = try fields.text(Field.title.rawValue)
         projectDirectory = try fields.text(Field.projectDirectory.rawValue)

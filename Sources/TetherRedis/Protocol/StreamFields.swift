@@ -6,7 +6,7 @@ public enum StreamEntryLimits {
     /// `command` and `auto_command`: a `message` carries pasted text, so room for a large prompt
     /// (1 MiB is far beyond what a person types, far below what would strain the daemon).
     public static let maximumCommandBytes = 1 << 20
-    /// `channel_metadata`, `args`, a reply's `chunk` is bounded separately: five short keys need little.
+    /// `channel_metadata`, `args` and a heartbeat: a handful of short keys, so 64 KiB is generous.
     public static let maximumMetadataBytes = 64 << 10
     /// Names, ids, stamps and paths: 4 KiB is Linux's `PATH_MAX`, the longest of them.
     public static let maximumTextBytes = 4 << 10
