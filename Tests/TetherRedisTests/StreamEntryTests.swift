@@ -39,6 +39,16 @@ import TetherCore
                                     channelMetadata: ChannelMetadata(subfolder: "x")))
     }
 
+    @Test func aTypedRequestIsSentQuoted() throws {
+        let request = PeerRequest(.message(text: "a  'b'"), from: "T", sessionID: "s1", at: Timestamp(microseconds: 1_500_000),
+                                  autoCommand: .resumeAgent(.claude))
+        #expect(request.command == #"/message 'a  '\''b'\'''"#)
+        #expect(request.timestamp == "1.5")
+        let back = try PeerRequest(fields: StreamFields(request.fields))
+        #expect(try PeerCommand(parsing: back.command) == .message(text: "a  'b'"))
+        #expect(try AutoCommand(parsing: try #require(back.autoCommand)) == .resumeAgent(.claude))
+    }
+
     @Test func systemEntriesAreTold() throws {
         let system = try entry(["type": "system", "command": "deploy", "timestamp": "1.0", "from_computer": "MozMini",
                                 "args": #"{"verify_health": true}"#])

@@ -29,6 +29,13 @@ public struct PeerRequest: Sendable, Equatable {
         self.autoCommand = autoCommand
     }
 
+    /// A request for `command` from this computer, stamped `time` as `str(time.time())`.
+    public init(_ command: PeerCommand, from initiator: String, sessionID: String? = nil, at time: Timestamp,
+                projectDirectory: String? = nil, channelMetadata: ChannelMetadata? = nil, autoCommand: AutoCommand? = nil) {
+        self.init(command: command.commandLine, timestamp: time.pythonEpochText, initiator: initiator, sessionID: sessionID,
+                  projectDirectory: projectDirectory, channelMetadata: channelMetadata, autoCommand: autoCommand?.text)
+    }
+
     /// The field names, in the order the Python daemon's `send_request` writes them.
     public enum Field: String, CaseIterable, Sendable {
         case command, timestamp, initiator
