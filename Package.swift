@@ -51,6 +51,12 @@ let package = Package(
             dependencies: ["TetherCore", "CSQLite", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // Peers over Redis (PROTOCOL.md §1–4): the wire codec, the hiredis connections, the stream reader.
+        .target(
+            name: "TetherRedis",
+            dependencies: ["TetherCore", "CHiredis", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(
             name: "TetherTerminal",
             dependencies: ["TetherCore", "CProcess", .product(name: "Logging", package: "swift-log")],
@@ -147,6 +153,12 @@ let package = Package(
         .testTarget(
             name: "TetherTerminalTests",
             dependencies: ["TetherTerminal", "TetherCore"],
+            swiftSettings: strict
+        ),
+        // The Redis wire codec (words, entries, envelopes, heartbeats, events), fed values: no Redis.
+        .testTarget(
+            name: "TetherRedisTests",
+            dependencies: ["TetherRedis", "TetherCore"],
             swiftSettings: strict
         ),
         .testTarget(
