@@ -29,6 +29,7 @@ let package = Package(
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CProcess"),
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
 
         // The wire shapes (sessions, computers, projects, status, events) with their coding rules:
         // Foundation only, so the CLI can link them without NIO or swift-log.
@@ -49,6 +50,12 @@ let package = Package(
         .target(
             name: "TetherStore",
             dependencies: ["TetherCore", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Redis peers: hiredis for the protocol, OpenSSL for the TLS tunnel under it.
+        .target(
+            name: "TetherRedis",
+            dependencies: ["TetherCore", "CHiredis", "COpenSSL", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -153,6 +160,7 @@ let package = Package(
             name: "TetherIntegrationTests",
             dependencies: [
                 "TetherCore", "TetherStore", "TetherTerminal", "TetherDaemon", "TetherClient", "CHiredis",
+                "TetherRedis",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
