@@ -14,6 +14,9 @@ public final class TLSTunnel: RedisTunnel {
     /// holding the caller.
     public static let closeLimit: Duration = .seconds(1)
 
+    /// The name of every pump thread, as `ps -L` and /proc show it.
+    public static let pumpThreadName = "tls-pump"
+
     /// The plain end of the tunnel, for `redisConnectFd`.
     public let fileDescriptor: Int32
     /// Where the tunnel leads, for logs and errors (`host:port`).
@@ -55,8 +58,12 @@ public final class TLSTunnel: RedisTunnel {
         // Only the pump's end is non-blocking; hiredis's end stays blocking, as redisConnectFd expects.
         _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
         let pump = TLSPump(session: session, tcp: tcp, plain: ends[0], control: control)
-        let thread = Thread { pump.run() }  // registry-exempt: the pump blocks in poll() for the connection's life; it must not hold a pool thread
-        thread.name = "tls-pump"
+        let thread = Thread {  // registry-exempt: the pump blocks in poll() for the connection's life; it must not hold a pool thread
+            // Set from inside: only then does Foundation name the OS thread, which an operator
+            // (and the tests) can then find in /proc/<pid>/task/*/comm.
+            Thread.current.name = Self.pumpThreadName
+            pump.run()
+        }
         thread.start()
         return TLSTunnel(fileDescriptor: ends[1], endpoint: TLSError.endpoint(host, port), control: control)
     }
