@@ -48,8 +48,7 @@ final class TLSPump: @unchecked Sendable {
         if !serverEnded { _ = SSL_shutdown(session.ssl) }
         session.free()
         Glibc.close(tcp)
-        Glibc.close(plain)
-        control.finish(reason: reason)
+        control.finish(reason: reason)  // closes or half-closes `plain`
     }
 
     private func loop() -> String {

@@ -47,7 +47,7 @@ public final class TLSTunnel: RedisTunnel {
             guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
                 throw TunnelControlError(errno: errno)
             }
-            control = try TunnelControl()
+            control = try TunnelControl(plain: ends[0])
         } catch let failure as TunnelControlError {
             ends.filter { $0 >= 0 }.forEach { Glibc.close($0) }
             session.free()

@@ -1,7 +1,12 @@
 import Foundation
 import Synchronization
 
-/// What the tunnel and its pump thread share: the stop request, the wake-up descriptor, the end.
+/// What the tunnel and its pump thread share: the stop request, the wake-up descriptor, the end,
+/// and the pump's end of the socketpair.
+///
+/// When the pump ends by itself (the server went away), it only shuts down the writing side of
+/// its end: hiredis reads end of file, and its writes still land instead of raising SIGPIPE. That
+/// end is closed once both the pump has finished and the owner has asked to stop, whichever is last.
 final class TunnelControl: Sendable {
     private struct State {
         var stopRequested = false
@@ -12,10 +17,12 @@ final class TunnelControl: Sendable {
     /// The read end of a pipe the pump polls; a byte written to the other end wakes it for a stop.
     let wakeDescriptor: Int32
     private let wakeWriter: Int32
+    private let plain: Int32
     private let state = Mutex(State())
     private let ended = DispatchSemaphore(value: 0)
 
-    init() throws(TunnelControlError) {
+    init(plain: Int32) throws(TunnelControlError) {
+        self.plain = plain
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { throw TunnelControlError(errno: errno) }
         for end in ends {
@@ -32,18 +39,20 @@ final class TunnelControl: Sendable {
     /// Asks the pump to stop and wakes it; the lock keeps the wake descriptor open while it is written.
     func requestStop() {
         state.withLock { state in
-            let wake = !state.stopRequested && !state.finished
+            guard !state.stopRequested else { return }
             state.stopRequested = true
-            guard wake else { return }
+            guard !state.finished else { Glibc.close(plain); return }
             var byte: UInt8 = 1
             _ = write(wakeWriter, &byte, 1)
         }
     }
 
-    /// Called by the pump as its last act: records why it ended and closes the wake descriptor.
+    /// Called by the pump as its last act: records why it ended, closes the wake pipe, and the
+    /// plain end too if the owner has already asked to stop.
     func finish(reason: String) {
         state.withLock { state in
             state.finished = true
+            if state.stopRequested { Glibc.close(plain) } else { shutdown(plain, Int32(SHUT_WR)) }
             state.endReason = reason
             Glibc.close(wakeDescriptor)
             Glibc.close(wakeWriter)
