@@ -32,6 +32,30 @@ import Glibc
         #expect(replies.last == .bulk(value), "the 1 MiB value came back changed or not at all")
     }
 
+    @Test func anIPv6AddressIsVerifiedAgainstTheCertificatesAddresses() async throws {
+        let certificates = try await TestCertificates.make()
+        let server = try await TLSRedisServer(certificate: certificates.server.certificate, key: certificates.server.key, caFile: certificates.caFile)
+        defer { certificates.remove() }
+        let options = TLSOptions(caFile: certificates.caFile)
+        let port = Int(server.tlsPort)
+        let reply = await onOwnThread { () -> BlockingRedis.Reply? in
+            guard let tunnel = try? TLSTunnel.open(host: "::1", port: port, options: options, timeout: Self.deadline),
+                  let redis = BlockingRedis(fileDescriptor: tunnel.fileDescriptor, timeout: Self.commandTimeout) else { return nil }
+            defer { tunnel.close() }
+            return redis.command(["PING"])
+        }
+        await server.stop()
+        #expect(reply == .status("PONG"))
+    }
+
+    @Test func aMissingCAFileIsNamedInTheError() async throws {
+        let result = await open(port: 1, options: TLSOptions(caFile: "/nonexistent/tether-ca.pem"))
+        let error = try #require(result.error)
+        // The CA file is loaded before any connection: even a closed port reports the file first.
+        #expect(error.code == .setup)
+        #expect(error.message.contains("/nonexistent/tether-ca.pem") && error.message.contains("redis.tls_ca_file"), "\(error.message)")
+    }
+
     @Test func theSystemStoreDoesNotTrustThePrivateCA() async throws {
         let certificates = try await TestCertificates.make()
         let server = try await TLSRedisServer(certificate: certificates.server.certificate, key: certificates.server.key, caFile: certificates.caFile)

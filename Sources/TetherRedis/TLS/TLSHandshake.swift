@@ -17,9 +17,10 @@ struct TLSSession {
 
 /// Sets up OpenSSL for one Redis connection and runs the handshake before a deadline.
 enum TLSHandshake {
-    /// Runs the client handshake on `fd` (non-blocking); on failure frees what it made, leaves `fd` open, and throws.
-    static func run(fd: Int32, host: String, port: Int, options: TLSOptions, deadline: TunnelDeadline) throws -> TLSSession {
-        let session = try makeSession(fd: fd, host: host, port: port, options: options)
+    /// Runs the client handshake on `fd` (non-blocking) with a context from ``makeContext``, which
+    /// the session then owns; on failure frees both, leaves `fd` open, and throws.
+    static func run(context: OpaquePointer, fd: Int32, host: String, port: Int, options: TLSOptions, deadline: TunnelDeadline) throws -> TLSSession {
+        let session = try makeSession(context: context, fd: fd, host: host, port: port, options: options)
         do {
             try handshake(session, host: host, port: port, options: options, deadline: deadline)
             return session
@@ -29,7 +30,9 @@ enum TLSHandshake {
         }
     }
 
-    private static func makeSession(fd: Int32, host: String, port: Int, options: TLSOptions) throws -> TLSSession {
+    /// The client context: TLS 1.2 at least, and the trust the options ask for. Made before any
+    /// connection, so a bad CA file is reported as such, whatever the network does.
+    static func makeContext(host: String, port: Int, options: TLSOptions) throws -> OpaquePointer {
         _ = OpenSSLErrorQueue.drain()
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw setupError(host, port, "SSL_CTX_new") }
         guard tether_SSL_CTX_set_min_proto_version(context, tether_TLS1_2_VERSION()) == 1 else {
@@ -52,6 +55,10 @@ enum TLSHandshake {
         } else {
             SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
         }
+        return context
+    }
+
+    private static func makeSession(context: OpaquePointer, fd: Int32, host: String, port: Int, options: TLSOptions) throws -> TLSSession {
         guard let ssl = SSL_new(context) else {
             SSL_CTX_free(context)
             throw setupError(host, port, "SSL_new")

@@ -1,3 +1,4 @@
+import COpenSSL
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -33,10 +34,17 @@ public final class TLSTunnel: RedisTunnel {
     /// Blocks the calling thread: call it from the connection's own thread, never the cooperative pool.
     public static func open(host: String, port: Int, options: TLSOptions, timeout: Duration) throws -> TLSTunnel {
         let deadline = TunnelDeadline(timeout)
-        let tcp = try TCPConnector.connect(host: host, port: port, deadline: deadline)
+        let context = try TLSHandshake.makeContext(host: host, port: port, options: options)
+        let tcp: Int32
+        do {
+            tcp = try TCPConnector.connect(host: host, port: port, deadline: deadline)
+        } catch {
+            SSL_CTX_free(context)
+            throw error
+        }
         let session: TLSSession
         do {
-            session = try TLSHandshake.run(fd: tcp, host: host, port: port, options: options, deadline: deadline)
+            session = try TLSHandshake.run(context: context, fd: tcp, host: host, port: port, options: options, deadline: deadline)
         } catch {
             Glibc.close(tcp)
             throw error

@@ -3,7 +3,8 @@ import Foundation
 import Glibc
 #endif
 
-/// A redis-server speaking TLS on a random loopback port (Debian's 7.0 is built with TLS),
+/// A redis-server speaking TLS on a random loopback port, IPv4 and (where the host has it) IPv6
+/// (Debian's 7.0 is built with TLS),
 /// optionally with a plain port beside it.
 final class TLSRedisServer {
     let tlsPort: Int32
@@ -17,7 +18,7 @@ final class TLSRedisServer {
         plainPort = withPlainPort ? freeLoopbackPort() : 0
         child = try ChildProcess(
             "/usr/bin/redis-server",
-            ["--port", "\(plainPort)", "--tls-port", "\(tlsPort)", "--bind", "127.0.0.1",
+            ["--port", "\(plainPort)", "--tls-port", "\(tlsPort)", "--bind", "127.0.0.1", "-::1",
              "--tls-cert-file", certificate, "--tls-key-file", key, "--tls-ca-cert-file", caFile,
              "--tls-auth-clients", "no", "--dir", dir.path, "--save", "", "--appendonly", "no"],
             environment: daemonEnvironment(), logPath: dir.file("redis.log")

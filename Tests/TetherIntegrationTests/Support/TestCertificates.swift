@@ -1,7 +1,7 @@
 import Foundation
 
 /// A private CA and two server certificates it signed, made with the `openssl` CLI in a temporary
-/// directory: one for `localhost` / 127.0.0.1, one for another host name only.
+/// directory: one for `localhost` / 127.0.0.1 / ::1, one for another host name only.
 struct TestCertificates {
     let dir = TemporaryDirectory("tether-certs")
     var caFile: String { dir.file("ca.crt") }
@@ -21,7 +21,7 @@ struct TestCertificates {
             openssl req -x509 \(key) -keyout ca.key -out ca.crt -days 2 -subj '/CN=Tether Test CA' \
               -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign'
             """)
-        try await issue("localhost", names: "DNS:localhost,IP:127.0.0.1", in: dir, key: key)
+        try await issue("localhost", names: "DNS:localhost,IP:127.0.0.1,IP:::1", in: dir, key: key)
         try await issue("other", names: "DNS:\(otherHostName)", in: dir, key: key)
         return certificates
     }
