@@ -29,7 +29,7 @@ extension TLSTunnelTests {
         let leaked = ours.filter { left[$0.key] == $0.value }
         await server.stop()
         #expect(leaked.isEmpty, "descriptors the tunnel opened are still open: \(leaked)")
-        #expect(tunnel.endReason == "closed by the client")
+        #expect(tunnel.endReason == "closed by its owner")
         #expect(await eventually(timeout: .seconds(2)) { Self.pumpThreads() == pumpsBefore }, "the pump thread is still running")
     }
 

@@ -24,7 +24,10 @@ final class TLSPump: @unchecked Sendable {
     private let toServer = PumpBuffer(capacity: bufferCapacity)
     private let toClient = PumpBuffer(capacity: bufferCapacity)
     private var plainEnded = false
-    private var serverEnded = false
+    /// Why the server's side ended, once it has; hiredis still gets what was read before.
+    private var serverEndReason: String?
+    private var serverEnded: Bool { serverEndReason != nil }
+    private var serverHungUp = false
     /// What the last blocked SSL_read / SSL_write waits for (POLLIN or POLLOUT on the TCP socket).
     private var readWaits: Int16 = 0
     private var writeWaits: Int16 = 0
@@ -53,7 +56,7 @@ final class TLSPump: @unchecked Sendable {
 
     private func loop() -> String {
         while true {
-            if control.stopRequested { return "closed by the client" }
+            if control.stopRequested { return "closed by its owner" }
             switch step() {
             case .ended(let reason): return reason
             case .progressed: continue
@@ -61,14 +64,16 @@ final class TLSPump: @unchecked Sendable {
             }
             var entries = [
                 pollfd(fd: plain, events: plainEvents, revents: 0),
-                pollfd(fd: tcp, events: readWaits | writeWaits, revents: 0),
+                // A hung-up socket reports POLLHUP on every poll: leave it out (poll skips -1), or the
+                // pump would spin while hiredis drains; the next SSL_read meets the end itself.
+                pollfd(fd: serverHungUp ? -1 : tcp, events: readWaits | writeWaits, revents: 0),
                 pollfd(fd: control.wakeDescriptor, events: Int16(POLLIN), revents: 0),
             ]
             let ready = poll(&entries, nfds_t(entries.count), Self.idleCheckMilliseconds)
             if ready < 0, errno != EINTR { return "poll failed: \(String(cString: strerror(errno)))" }
             let hangup = Int16(POLLHUP | POLLERR | POLLNVAL)
             if entries[0].revents & hangup != 0 && entries[0].events & Int16(POLLIN) == 0 { return "the client's socket closed" }
-            if entries[1].revents & hangup != 0, case .blocked = step() { return "the server's connection closed" }
+            if entries[1].revents & hangup != 0 { serverHungUp = true }
         }
     }
 
@@ -91,7 +96,7 @@ final class TLSPump: @unchecked Sendable {
         if !toServer.isEmpty {
             switch transfer({ toServer.drain { SSL_write(session.ssl, $0, Int32(clamping: $1)).asCount } }) {
             case .progressed: progressed = true
-            case .ended(let reason): return .ended(reason)
+            case .ended(let reason): serverEndReason = reason; return .ended(reason)
             case .wants(let events): writeWaits = events
             }
         }
@@ -100,7 +105,7 @@ final class TLSPump: @unchecked Sendable {
         if toClient.hasSpace, !serverEnded {
             switch transfer({ toClient.fill { SSL_read(session.ssl, $0, Int32(clamping: $1)).asCount } }) {
             case .progressed: progressed = true
-            case .ended(let reason): serverEnded = true; if toClient.isEmpty { return .ended(reason) }
+            case .ended(let reason): serverEndReason = reason; if toClient.isEmpty { return .ended(reason) }
             case .wants(let events): readWaits = events
             }
         }
@@ -109,7 +114,7 @@ final class TLSPump: @unchecked Sendable {
             if count > 0 { progressed = true }
             else if count < 0, errno != EAGAIN, errno != EINTR { return .ended("writing to the client's socket failed: \(String(cString: strerror(errno)))") }
         }
-        if serverEnded, toClient.isEmpty { return .ended("the server closed the TLS connection") }
+        if let reason = serverEndReason, toClient.isEmpty { return .ended(reason) }
         return progressed ? .progressed : .blocked
     }
 
@@ -127,7 +132,6 @@ final class TLSPump: @unchecked Sendable {
         case SSL_ERROR_ZERO_RETURN: return .ended("the server closed the TLS connection")
         default:
             let queued = OpenSSLErrorQueue.drain()
-            serverEnded = true
             return .ended("the TLS connection failed: \(queued.isEmpty ? "the server went away" : queued)")
         }
     }
