@@ -64,6 +64,27 @@ extension TLSTunnelTests {
         #expect(tunnel.endReason != nil)
     }
 
+    @Test func hiredisClosingItsEndEndsThePump() async throws {
+        let certificates = try await TestCertificates.make()
+        let server = try await TLSRedisServer(certificate: certificates.server.certificate, key: certificates.server.key, caFile: certificates.caFile)
+        defer { certificates.remove() }
+        let options = TLSOptions(caFile: certificates.caFile)
+        let port = Int(server.tlsPort)
+        let pumpsBefore = Self.pumpThreads()
+        let outcome = await onOwnThread { () -> (TLSTunnel, BlockingRedis.Reply)? in
+            guard let tunnel = try? TLSTunnel.open(host: "127.0.0.1", port: port, options: options, timeout: Self.deadline),
+                  let redis = BlockingRedis(fileDescriptor: tunnel.fileDescriptor, timeout: Self.commandTimeout) else { return nil }
+            return (tunnel, redis.command(["PING"]))  // redis goes out of scope here: redisFree closes its end
+        }
+        let (tunnel, reply) = try #require(outcome)
+        #expect(reply == .status("PONG"))
+        let ended = await eventually(timeout: .seconds(2)) { tunnel.endReason != nil }
+        #expect(ended && tunnel.endReason == "the client closed its socket", "\(tunnel.endReason ?? "still pumping")")
+        #expect(await eventually(timeout: .seconds(2)) { Self.pumpThreads() == pumpsBefore })
+        await onOwnThread { tunnel.close() }  // after the pump ended by itself: closes the half-closed end
+        await server.stop()
+    }
+
     /// This process's open descriptors: number → what it points at (`socket:[…]`, `pipe:[…]`).
     static func openDescriptors() -> [Int32: String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
