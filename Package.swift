@@ -29,6 +29,7 @@ let package = Package(
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CProcess"),
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
 
         // The wire shapes (sessions, computers, projects, status, events) with their coding rules:
         // Foundation only, so the CLI can link them without NIO or swift-log.
@@ -51,10 +52,11 @@ let package = Package(
             dependencies: ["TetherCore", "CSQLite", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        // Peers over Redis (PROTOCOL.md §1–4): the wire codec, the hiredis connections, the stream reader.
+        // Peers over Redis (PROTOCOL.md §1–4): the wire codec, the hiredis connections, the TLS
+        // tunnel under them (OpenSSL), and next the stream reader.
         .target(
             name: "TetherRedis",
-            dependencies: ["TetherCore", "CHiredis", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TetherCore", "CHiredis", "COpenSSL", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -165,6 +167,7 @@ let package = Package(
             name: "TetherIntegrationTests",
             dependencies: [
                 "TetherCore", "TetherStore", "TetherTerminal", "TetherDaemon", "TetherClient", "CHiredis",
+                "TetherRedis",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -2,7 +2,7 @@
 # Installs the Debian packages Tether builds and tests against, only those that are missing.
 # Needs root for apt-get; says so clearly otherwise.
 set -eu
-packages="libhiredis-dev libsystemd-dev libsqlite3-dev tmux redis-server util-linux systemd"
+packages="libhiredis-dev libsystemd-dev libsqlite3-dev libssl-dev openssl tmux redis-server util-linux systemd"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
