@@ -56,6 +56,12 @@ let package = Package(
             dependencies: ["TetherCore", "CProcess", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // Redis: hiredis connections on threads of their own, the stream reader, discovery.
+        .target(
+            name: "TetherRedis",
+            dependencies: ["TetherCore", "CHiredis", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(
             name: "TetherAPI",
             dependencies: [
@@ -149,10 +155,16 @@ let package = Package(
             dependencies: ["TetherTerminal", "TetherCore"],
             swiftSettings: strict
         ),
+        // The Redis layer's URL parsing and value conversion, without a server.
+        .testTarget(
+            name: "TetherRedisTests",
+            dependencies: ["TetherRedis", "TetherCore"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TetherIntegrationTests",
             dependencies: [
-                "TetherCore", "TetherStore", "TetherTerminal", "TetherDaemon", "TetherClient", "CHiredis",
+                "TetherCore", "TetherStore", "TetherRedis", "TetherTerminal", "TetherDaemon", "TetherClient", "CHiredis",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
