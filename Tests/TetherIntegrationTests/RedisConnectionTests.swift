@@ -124,6 +124,27 @@ func timed<T>(_ body: () async throws -> T) async -> (error: (any Error)?, elaps
         await watcher.close()
     }
 
+    @Test func cancellingABlockingReadShutsItsSocket() async throws {
+        let server = try await RedisServer()
+        defer { server.remove() }
+        let reader = try await RedisConnection.open(try redisOptions(server.url()))
+        let watcher = try await RedisConnection.open(try redisOptions(server.url()))
+        try await withThrowingTaskGroup(of: (error: (any Error)?, elapsed: Duration).self) { group in
+            group.addTask {
+                await timed { try await reader.sendBlocking(["XREAD", "BLOCK", "5000", "STREAMS", "s", "$"], block: .seconds(5)) }
+            }
+            #expect(await eventually { (try? await watcher.send(["INFO", "clients"]).string)?.contains("blocked_clients:1") == true })
+            let start = ContinuousClock.now
+            group.cancelAll()
+            let outcome = try await group.next()
+            #expect(ContinuousClock.now - start < .milliseconds(300))
+            #expect((outcome?.error as? RedisError)?.code == .closed)
+        }
+        #expect(reader.brokenBy != nil)
+        await reader.close()
+        await watcher.close()
+    }
+
     @Test func rejectsRedissWithoutATunnel() async throws {
         let outcome = await timed { try await RedisConnection.open(try redisOptions("rediss://127.0.0.1:1")) }
         let error = try #require(outcome.error as? RedisError)

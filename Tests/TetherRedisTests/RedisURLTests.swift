@@ -63,9 +63,9 @@ import Testing
         ("http://h", "scheme 'http'"),
         ("redis://", "no host"),
         ("redis://:pw@", "no host"),
-        ("redis://h:0", "port '0'"),
-        ("redis://h:99999", "port '99999'"),
-        ("redis://h:abc", "port 'abc'"),
+        ("redis://h:0", "port after the host"),
+        ("redis://h:99999", "port after the host"),
+        ("redis://h:abc", "port after the host"),
         ("redis://h/x", "database 'x'"),
         ("redis://h/-1", "database '-1'"),
         ("redis://u:p%zz@h", "password has a broken %-escape"),
@@ -84,12 +84,13 @@ import Testing
         }
     }
 
-    @Test func badURLErrorNeverRepeatsThePassword() {
+    @Test(arguments: ["redis://u:topsecret@h:notaport", "redis://:topsecret", "redis://u:topsecret@", "redis://u:top%ZZsecret@h"])
+    func badURLErrorNeverRepeatsThePassword(text: String) {
         do {
-            _ = try RedisURL(parsing: "redis://u:topsecret@h:notaport")
+            _ = try RedisURL(parsing: text)
             Issue.record("accepted")
         } catch {
-            #expect(!error.message.contains("topsecret"))
+            #expect(!error.message.contains("topsecret") && !error.message.contains("secret"), "\(error.message)")
         }
     }
 }

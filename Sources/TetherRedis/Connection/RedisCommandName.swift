@@ -4,6 +4,9 @@ public struct RedisCommandName: Hashable, Sendable, CustomStringConvertible {
     /// Longer first words are not Redis commands; cut them so a garbage command cannot flood a log line.
     static let maximumLength = 32
 
+    /// Enough of a server's error text to say what went wrong, short enough for one log line.
+    static let maximumReplyText = 200
+
     public let name: String
 
     public init(_ arguments: [[UInt8]]) {
@@ -25,7 +28,7 @@ extension RedisError {
         if let echo = reply.firstRange(of: ", with args beginning with") { reply = reply[..<echo.lowerBound] }
         let code: Code = reply.hasPrefix("NOAUTH") || reply.hasPrefix("WRONGPASS") ? .auth : .server
         let hint = code == .auth ? "; set redis.password or redis.password_file" : ""
-        return RedisError(code, "Redis at \(address) answered \(command) with an error: \(reply.prefix(200))\(hint)")
+        return RedisError(code, "Redis at \(address) answered \(command) with an error: \(reply.prefix(RedisCommandName.maximumReplyText))\(hint)")
     }
 
     /// The first word of a server error reply (`ERR`, `WRONGPASS`, `NOGROUP`), from the message.

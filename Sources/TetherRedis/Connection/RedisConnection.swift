@@ -76,11 +76,23 @@ public final class RedisConnection: Sendable {
         try await run(arguments, timeout: options.commandTimeout)
     }
 
-    /// Sends a blocking command (`XREAD BLOCK n …`) whose BLOCK is `block`: the socket waits that long
-    /// plus ``RedisConnectionOptions/blockingMargin``. `block` past the configured block timeout is cut to it.
+    /// Sends a blocking command (`XREAD BLOCK n …`) whose BLOCK is `block` (take it from
+    /// ``RedisConnectionOptions/blockTimeout``): the socket waits that long plus
+    /// ``RedisConnectionOptions/blockingMargin``. Cancelling the caller shuts the socket, so the read
+    /// returns at once (code `.closed`) and the connection is broken.
     public func sendBlocking(_ arguments: [String], block: Duration) async throws(RedisError) -> RedisValue {
-        let bounded = min(block, options.blockTimeout)
-        return try await run(arguments.map { Array($0.utf8) }, timeout: options.socketTimeout(forBlock: bounded))
+        let bytes = arguments.map { Array($0.utf8) }
+        let timeout = options.socketTimeout(forBlock: block)
+        let outcome: Result<RedisValue, RedisError> = await withTaskCancellationHandler {
+            do throws(RedisError) {
+                return .success(try await run(bytes, timeout: timeout))
+            } catch {
+                return .failure(error)
+            }
+        } onCancel: {
+            unblock()
+        }
+        return try outcome.get()
     }
 
     /// Shuts the socket down from any thread: a read pending in `XREAD BLOCK` returns at once with

@@ -26,12 +26,20 @@ final class RedisContext {
             guard let factory = options.tunnel else {
                 throw RedisError(.connect, "TLS is needed for rediss:// (Redis at \(url.address)) but this build has no TLS tunnel; use a redis:// URL or a build with TLS")
             }
+            let opened: any RedisTunnel
             do {
-                tunnel = try factory(host, port, options.connectTimeout)
+                opened = try factory(host, port, options.connectTimeout)
             } catch {
                 throw RedisError(.connect, "cannot open the TLS connection to Redis at \(url.address): \(error); check redis.url and the server's certificate")
             }
-            raw = redisConnectFd(dup(tunnel!.fileDescriptor))
+            tunnel = opened
+            let fd = dup(opened.fileDescriptor)
+            guard fd >= 0 else {
+                let code = errno
+                opened.close()
+                throw RedisError(.connect, "cannot use the TLS tunnel to Redis at \(url.address): dup failed (errno \(code)); the process may be out of file descriptors", errno: code)
+            }
+            raw = redisConnectFd(fd)
         case .tcp(let host, let port):
             raw = redisConnectWithTimeout(host, Int32(port), options.connectTimeout.socketTimeval)
         case .unix(let path):

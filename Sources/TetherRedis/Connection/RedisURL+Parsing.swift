@@ -82,7 +82,8 @@ extension RedisURL {
         guard !decodedHost.isEmpty else { throw invalid("it names no host (redis://host:6379)") }
         guard let portText else { return (decodedHost, defaultPort) }
         guard let port = Int(portText), (1...65535).contains(port) else {
-            throw invalid("the port '\(portText)' is not a number from 1 to 65535")
+            // The text itself is not repeated: in `redis://:secret` (host forgotten) it is the password.
+            throw invalid("the port after the host is not a number from 1 to 65535")
         }
         return (decodedHost, port)
     }
