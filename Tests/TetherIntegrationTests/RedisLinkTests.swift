@@ -82,6 +82,19 @@ import Glibc
         await #expect { try await link.send(["PING"]) } throws: { ($0 as? RedisError)?.code == .closed }
     }
 
+    @Test func anUnblockedLinkReconnectsOnTheNextCommand() async throws {
+        let server = try await RedisServer()
+        defer { server.remove() }
+        let link = try link(server)
+        #expect(try await link.send(["PING"]) == .status("PONG"))
+        link.unblock()
+        // The shut connection is dropped and a new one made, without a failed command.
+        #expect(try await link.send(["PING"]) == .status("PONG"))
+        #expect(link.metrics.reconnects == 1)
+        #expect(link.metrics.failures["PING"] == nil)
+        await link.close()
+    }
+
     @Test func closeEndsAPendingBlockingReadAtOnce() async throws {
         let server = try await RedisServer()
         defer { server.remove() }

@@ -100,6 +100,7 @@ public final class RedisConnection: Sendable {
     public func unblock() {
         socket.withLock { state in
             state.unblocked = true
+            if state.broken == nil { state.broken = Self.closedError(options) }
             if let fd = state.fd { _ = shutdown(fd, Int32(SHUT_RDWR)) }
         }
     }
@@ -132,7 +133,7 @@ public final class RedisConnection: Sendable {
                 return try context.command(arguments, timeout: timeout)
             } catch where error.code != .server && error.code != .auth {
                 let unblocked = socket.withLock { state -> Bool in
-                    state.broken = error
+                    if state.broken == nil { state.broken = error }
                     return state.unblocked
                 }
                 throw unblocked ? Self.closedError(options) : error

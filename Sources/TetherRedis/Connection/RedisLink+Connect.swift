@@ -25,6 +25,10 @@ extension RedisLink {
         await connecting.enter()
         defer { connecting.leave() }
         if let live = liveConnection() { return live }
+        if let stale = state.withLock({ state in state.connection.take() }) {
+            // Broken (by unblock() or an error seen elsewhere): free its thread before replacing it.
+            await stale.close()
+        }
         let (closed, due, lastError) = state.withLock { state in
             (state.status == .closed, state.nextAttempt <= time.now, state.lastError)
         }

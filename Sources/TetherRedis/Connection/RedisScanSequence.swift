@@ -1,5 +1,5 @@
 /// The keys matching a pattern, one `SCAN cursor MATCH pattern COUNT n` call per step: no step ever
-/// holds the server for long, however many keys it has (KEYS would walk them all in one go).
+/// holds the server for long, however many keys it has (a one-shot listing of all keys would walk them in one go).
 ///
 /// Each element is one step's keys (possibly empty); the sequence ends when the cursor comes back
 /// to 0. A key may appear twice if the keyspace is rehashed during the sweep, as SCAN documents.
