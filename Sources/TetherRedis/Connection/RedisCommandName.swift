@@ -7,8 +7,10 @@ public struct RedisCommandName: Hashable, Sendable, CustomStringConvertible {
     /// Enough of a server's error text to say what went wrong, short enough for one log line.
     static let maximumReplyText = 200
 
+    /// The upper-cased first word, or `(empty command)`.
     public let name: String
 
+    /// The name of the command whose arguments (name first) are `arguments`.
     public init(_ arguments: [[UInt8]]) {
         let first = arguments.first ?? []
         let printable = first.prefix(Self.maximumLength).map { byte -> Character in

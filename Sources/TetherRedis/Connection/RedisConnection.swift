@@ -11,6 +11,7 @@ import Glibc
 /// connection is broken for good and every later command fails with code `.closed`: make a new one
 /// (``RedisLink`` does). ``close()`` frees the context and ends the thread.
 public final class RedisConnection: Sendable {
+    /// Where it connects and with which deadlines.
     public let options: RedisConnectionOptions
     private let worker: BlockingWorker
     /// Touched only on the worker thread, whose jobs run one at a time.

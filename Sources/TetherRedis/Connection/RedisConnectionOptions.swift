@@ -10,6 +10,7 @@ public struct RedisConnectionOptions: Sendable, CustomStringConvertible {
     /// slow network adds some hundreds of milliseconds; two seconds covers that with room).
     public static let blockingMargin: Duration = .seconds(2)
 
+    /// The server; its password is the fallback for ``password``.
     public var url: RedisURL
     /// For AUTH; nil when the server needs none. Secret.
     public var password: String?
@@ -22,6 +23,7 @@ public struct RedisConnectionOptions: Sendable, CustomStringConvertible {
     /// Opens the TLS tunnel for `rediss://`; without one a `rediss://` URL fails to connect.
     public var tunnel: RedisTunnelFactory?
 
+    /// Options for `url`; a nil `password` takes the URL's.
     public init(url: RedisURL, password: String? = nil, connectTimeout: Duration, commandTimeout: Duration,
                 blockTimeout: Duration, tunnel: RedisTunnelFactory? = nil) {
         self.url = url

@@ -3,6 +3,7 @@
 /// The message names the command (never its arguments, which may hold a password), the server's
 /// address and what to do. Equality is by code.
 public struct RedisError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure, to branch on.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
         public init(_ name: String) { self.name = name }
@@ -26,11 +27,14 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         public static let invalidURL = Code("redis-invalid-url")
     }
 
+    /// The kind of failure.
     public let code: Code
+    /// What failed, where, and what to do; never a secret.
     public let message: String
     /// The errno behind an I/O failure, when there was one.
     public let errno: Int32?
 
+    /// An error of `code`; `message` must name no secret.
     public init(_ code: Code, _ message: String, errno: Int32? = nil) {
         self.code = code
         self.message = message

@@ -15,6 +15,7 @@ public final class RedisLink: Sendable {
     /// See ``reconnectInitial``.
     public static let reconnectMaximum: Duration = .seconds(10)
 
+    /// Where it connects and with which deadlines.
     public let options: RedisConnectionOptions
     let name: String
     let time: TimeSource
@@ -37,6 +38,7 @@ public final class RedisLink: Sendable {
         }
     }
 
+    /// A link that connects on first use; `name` names its threads and log lines, `time` drives the backoff.
     public init(options: RedisConnectionOptions, name: String = "redis", time: TimeSource, logger: Logger,
                 backoff: Backoff = Backoff(initial: RedisLink.reconnectInitial, maximum: RedisLink.reconnectMaximum)) {
         self.options = options

@@ -2,6 +2,7 @@
 public enum RedisLinkStatus: Sendable, Equatable, CustomStringConvertible {
     /// Not yet asked to connect.
     case idle
+    /// A connection is up and usable.
     case connected
     /// Trying to (re)connect; `lastError` says why the last attempt failed, nil before the first one ends.
     case connecting(lastError: RedisError?)

@@ -14,6 +14,7 @@ public struct RedisScanSequence: AsyncSequence, Sendable {
     let sender: any RedisCommandSending
     let pattern: String
 
+    /// Holds the cursor; each `next()` is one SCAN call.
     public struct AsyncIterator: AsyncIteratorProtocol {
         public typealias Element = [String]
         public typealias Failure = RedisError
@@ -22,6 +23,7 @@ public struct RedisScanSequence: AsyncSequence, Sendable {
         let pattern: String
         var cursor: String? = "0"
 
+        /// The next step's keys, or nil once the cursor is back at 0.
         public mutating func next() async throws(RedisError) -> [String]? {
             guard let current = cursor else { return nil }
             let reply = try await sender.send(["SCAN", current, "MATCH", pattern, "COUNT", String(RedisScanSequence.count)])

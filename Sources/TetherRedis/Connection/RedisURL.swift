@@ -14,6 +14,7 @@ public struct RedisURL: Sendable, Equatable, CustomStringConvertible {
     /// Redis's default build has 16 databases; a number past this bound is surely a typo.
     public static let maximumDatabase = 1 << 20
 
+    /// TCP host and port, or a unix socket path.
     public var endpoint: Endpoint
     /// True for `rediss://`: the bytes go through a TLS tunnel.
     public var usesTLS: Bool
@@ -24,6 +25,7 @@ public struct RedisURL: Sendable, Equatable, CustomStringConvertible {
     /// The database selected right after connect; 0 is Redis's default.
     public var database: Int
 
+    /// A URL from its parts (tests, and callers that build one).
     public init(endpoint: Endpoint, usesTLS: Bool = false, user: String? = nil, password: String? = nil, database: Int = 0) {
         self.endpoint = endpoint
         self.usesTLS = usesTLS

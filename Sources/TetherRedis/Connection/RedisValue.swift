@@ -4,11 +4,13 @@ public enum RedisValue: Sendable, Equatable {
     case status(String)
     /// An error reply; commands surface it as a ``RedisError`` with code `.server`.
     case error(String)
+    /// An integer reply.
     case integer(Int64)
     /// A bulk string: bytes, not necessarily UTF-8.
     case bulk([UInt8])
     /// The null bulk string or null array.
     case null
+    /// An array reply: elements of any kind, nested.
     case array([RedisValue])
 
     /// The bulk string or status as UTF-8 text (invalid bytes replaced); nil for other kinds.
@@ -43,5 +45,6 @@ public enum RedisValue: Sendable, Equatable {
         if case .array(let elements) = self { elements } else { nil }
     }
 
+    /// True for the null reply.
     public var isNull: Bool { self == .null }
 }
