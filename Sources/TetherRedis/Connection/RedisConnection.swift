@@ -22,6 +22,8 @@ public final class RedisConnection: Sendable {
 
     private struct SocketState {
         var fd: Int32?
+        /// A pipe whose read end a connect in progress polls; ``unblock()`` writes to it.
+        var wake: (read: Int32, write: Int32)?
         var unblocked = false
         var broken: RedisError?
     }
@@ -38,6 +40,14 @@ public final class RedisConnection: Sendable {
         _ = Self.ignoringPipes
         self.options = options
         worker = BlockingWorker(name: name)
+        var ends: [Int32] = [-1, -1]
+        if pipe(&ends) == 0 {
+            for end in ends {
+                _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+                _ = fcntl(end, F_SETFL, O_NONBLOCK)
+            }
+            socket.withLock { $0.wake = (ends[0], ends[1]) }
+        }
     }
 
     /// A new connection, connected, authenticated and on its database.
@@ -56,14 +66,26 @@ public final class RedisConnection: Sendable {
     public func connect() async throws(RedisError) {
         try await onWorker { [self] () throws(RedisError) in
             guard slot.context == nil else { return }
-            let context = try RedisContext.open(options)
+            // Without the pipe a connect cannot be abandoned early; it still ends at its deadline.
+            let wake = socket.withLock { $0.wake?.read } ?? -1
+            let context = try RedisContext.connect(options, wake: wake)
             slot.context = context
+            // Published before the handshake, so unblock() can cut a stalled AUTH short too.
             let unblocked = socket.withLock { state -> Bool in
                 state.fd = context.fileDescriptor
                 if state.unblocked { _ = shutdown(context.fileDescriptor, Int32(SHUT_RDWR)) }
                 return state.unblocked
             }
             if unblocked { throw Self.closedError(options) }
+            do throws(RedisError) {
+                try context.handshake(options)
+            } catch {
+                let unblocked = socket.withLock { state -> Bool in
+                    state.broken = state.broken ?? error
+                    return state.unblocked
+                }
+                throw unblocked ? Self.closedError(options) : error
+            }
         }
     }
 
@@ -103,6 +125,10 @@ public final class RedisConnection: Sendable {
             state.unblocked = true
             if state.broken == nil { state.broken = Self.closedError(options) }
             if let fd = state.fd { _ = shutdown(fd, Int32(SHUT_RDWR)) }
+            if let wake = state.wake {
+                var byte: UInt8 = 1
+                _ = write(wake.write, &byte, 1)
+            }
         }
     }
 
@@ -118,6 +144,11 @@ public final class RedisConnection: Sendable {
             slot.context = nil
         }
         await worker.stop()
+        // Taken under the lock, so a late unblock() never writes to a closed (and reused) fd.
+        if let wake = socket.withLock({ state in state.wake.take() }) {
+            Glibc.close(wake.read)
+            Glibc.close(wake.write)
+        }
     }
 
     private func run(_ arguments: [[UInt8]], timeout: Duration) async throws(RedisError) -> RedisValue {

@@ -10,64 +10,14 @@ final class RedisContext {
     private let tunnel: (any RedisTunnel)?
     private var socketTimeout: Duration?
 
-    private init(pointer: UnsafeMutablePointer<redisContext>, address: String, tunnel: (any RedisTunnel)?) {
+    init(pointer: UnsafeMutablePointer<redisContext>, address: String, tunnel: (any RedisTunnel)?) {
         self.pointer = pointer
         self.address = address
         self.tunnel = tunnel
     }
 
-    /// Connects within the connect deadline (through the tunnel for `rediss://`), then AUTH and SELECT.
-    static func open(_ options: RedisConnectionOptions) throws(RedisError) -> RedisContext {
-        let url = options.url
-        var tunnel: (any RedisTunnel)?
-        let raw: UnsafeMutablePointer<redisContext>?
-        switch url.endpoint {
-        case .tcp(let host, let port) where url.usesTLS:
-            guard let factory = options.tunnel else {
-                throw RedisError(.connect, "TLS is needed for rediss:// (Redis at \(url.address)) but this build has no TLS tunnel; use a redis:// URL or a build with TLS")
-            }
-            let opened: any RedisTunnel
-            do {
-                opened = try factory(host, port, options.connectTimeout)
-            } catch {
-                throw RedisError(.connect, "cannot open the TLS connection to Redis at \(url.address): \(error); check redis.url and the server's certificate")
-            }
-            tunnel = opened
-            let fd = dup(opened.fileDescriptor)
-            guard fd >= 0 else {
-                let code = errno
-                opened.close()
-                throw RedisError(.connect, "cannot use the TLS tunnel to Redis at \(url.address): dup failed (errno \(code)); the process may be out of file descriptors", errno: code)
-            }
-            raw = redisConnectFd(fd)
-        case .tcp(let host, let port):
-            raw = redisConnectWithTimeout(host, Int32(port), options.connectTimeout.socketTimeval)
-        case .unix(let path):
-            raw = redisConnectUnixWithTimeout(path, options.connectTimeout.socketTimeval)
-        }
-        guard let raw else {
-            tunnel?.close()
-            throw RedisError(.connect, "cannot allocate a Redis connection to \(url.address)")
-        }
-        let context = RedisContext(pointer: raw, address: url.address, tunnel: tunnel)
-        if raw.pointee.err != 0 {
-            let problem = context.errorText
-            context.free()
-            let code: RedisError.Code = problem.contains("timed out") ? .timeout : .connect
-            throw RedisError(code, "cannot connect to Redis at \(url.address) within \(options.connectTimeout.milliseconds) ms: \(problem); "
-                + "check that redis-server runs there and redis.url is right")
-        }
-        if case .tcp = url.endpoint, !url.usesTLS { redisEnableKeepAlive(raw) }
-        do {
-            try context.handshake(options)
-        } catch {
-            context.free()
-            throw error
-        }
-        return context
-    }
-
-    private func handshake(_ options: RedisConnectionOptions) throws(RedisError) {
+    /// AUTH (when there is a password) and SELECT (when the URL names a database), under the command deadline.
+    func handshake(_ options: RedisConnectionOptions) throws(RedisError) {
         if let password = options.password {
             let arguments = ([options.url.user].compactMap { $0 } + [password]).map { Array($0.utf8) }
             do {
@@ -107,7 +57,7 @@ final class RedisContext {
         tunnel?.close()
     }
 
-    private var errorText: String {
+    var errorText: String {
         withUnsafeBytes(of: pointer.pointee.errstr) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 

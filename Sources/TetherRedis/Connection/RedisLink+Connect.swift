@@ -37,11 +37,19 @@ extension RedisLink {
             throw RedisError(lastError.code, "Redis at \(options.url.address) is unreachable, reconnecting: \(lastError.message)")
         }
         let connection = RedisConnection(options: options, name: name)
-        state.withLock { $0.status = .connecting(lastError: $0.lastError) }
+        let closing = state.withLock { state -> Bool in
+            state.attempt = connection
+            if state.status != .closed { state.status = .connecting(lastError: state.lastError) }
+            return state.status == .closed
+        }
+        // close() may have run since the check above; it could not see this attempt then.
+        if closing { connection.unblock() }
+        defer { state.withLock { $0.attempt = nil } }
         do {
             try await connection.connect()
         } catch {
             await connection.close()
+            if state.withLock({ $0.status == .closed }) { throw closedError }
             recordFailure(error)
             throw error
         }

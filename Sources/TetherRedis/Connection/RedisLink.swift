@@ -28,6 +28,8 @@ public final class RedisLink: Sendable {
     struct State {
         var status = RedisLinkStatus.idle
         var connection: RedisConnection?
+        /// The connection being connected, so close() can abandon the attempt.
+        var attempt: RedisConnection?
         var backoff: Backoff
         var nextAttempt = Duration.zero
         var everConnected = false
@@ -100,12 +102,13 @@ public final class RedisLink: Sendable {
 
     /// Closes the link for good: a pending read returns at once, later commands fail with `.closed`.
     public func close() async {
-        let connection = state.withLock { state -> RedisConnection? in
+        let (connection, attempt) = state.withLock { state in
             state.status = .closed
             defer { state.connection = nil }
-            return state.connection
+            return (state.connection, state.attempt)
         }
         closedEvent.fire()
+        attempt?.unblock()
         connection?.unblock()
         await connection?.close()
     }
