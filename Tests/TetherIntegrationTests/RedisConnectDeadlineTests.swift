@@ -38,12 +38,27 @@ private final class SilentListener {
 
     /// True once a connect to this port is waiting for its SYN-ACK (state 02 in /proc/net/tcp).
     var hasPendingConnect: Bool {
-        let table = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
+        let table = Self.tcpTable()
         let remote = String(format: "0100007F:%04X", port)
         return table.split(separator: "\n").contains { line in
             let fields = line.split(separator: " ")
             return fields.count > 3 && fields[2] == remote && fields[3] == "02"
         }
+    }
+
+    /// /proc/net/tcp read to its end: procfs reports no size, and one read gives only the first page.
+    private static func tcpTable() -> String {
+        let fd = open("/proc/net/tcp", O_RDONLY)
+        guard fd >= 0 else { return "" }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while bytes.count < 64 << 20 {
+            let count = read(fd, &buffer, buffer.count)
+            guard count > 0 else { break }
+            bytes += buffer[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     deinit { fds.forEach { close($0) } }
