@@ -85,14 +85,15 @@ extension RedisLink {
 
     private func recordFailure(_ error: RedisError) {
         let (delay, first) = state.withLock { state -> (Duration, Bool) in
-            let first = state.backoff.failures == 0
+            let first = state.backoff.failures == 0 || state.lastError?.code != error.code
             let delay = state.backoff.failure()
             state.nextAttempt = time.now + delay
             state.metrics.connectFailures += 1
             if state.status != .closed { state.status = .connecting(lastError: error) }
             return (delay, first)
         }
-        // The first failure of a streak is worth a warning; the retries after it would only repeat it.
+        // The first failure of a streak (or a new kind of failure) is worth a warning; retries that
+        // fail the same way would only repeat it.
         let level: Logger.Level = first ? .warning : .debug
         logger.log(level: level, "cannot reach Redis, retrying", metadata: [
             "error": "\(error.message)", "redis.retry_ms": "\(delay.milliseconds)",
