@@ -52,8 +52,8 @@ let package = Package(
             dependencies: ["TetherCore", "CSQLite", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        // Peers over Redis (PROTOCOL.md §1–4): the wire codec, the hiredis connections, the TLS
-        // tunnel under them (OpenSSL), and next the stream reader.
+        // Peers over Redis (PROTOCOL.md §1–4): the wire codec, hiredis connections on threads of
+        // their own, the TLS tunnel under them (OpenSSL), and next the stream reader and discovery.
         .target(
             name: "TetherRedis",
             dependencies: ["TetherCore", "CHiredis", "COpenSSL", .product(name: "Logging", package: "swift-log")],
@@ -157,7 +157,8 @@ let package = Package(
             dependencies: ["TetherTerminal", "TetherCore"],
             swiftSettings: strict
         ),
-        // The Redis wire codec (words, entries, envelopes, heartbeats, events), fed values: no Redis.
+        // The Redis layer without a server: the wire codec (words, entries, envelopes, heartbeats,
+        // events), URL parsing and reply conversion.
         .testTarget(
             name: "TetherRedisTests",
             dependencies: ["TetherRedis", "TetherCore"],
@@ -166,8 +167,7 @@ let package = Package(
         .testTarget(
             name: "TetherIntegrationTests",
             dependencies: [
-                "TetherCore", "TetherStore", "TetherTerminal", "TetherDaemon", "TetherClient", "CHiredis",
-                "TetherRedis",
+                "TetherCore", "TetherStore", "TetherRedis", "TetherTerminal", "TetherDaemon", "TetherClient", "CHiredis",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

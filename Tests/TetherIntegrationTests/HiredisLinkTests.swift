@@ -5,47 +5,6 @@ import Testing
 import Glibc
 #endif
 
-/// A real redis-server on a random loopback port, with its own directory.
-final class RedisServer {
-    let port: Int32
-    let dir = TemporaryDirectory("tether-redis")
-    private let child: ChildProcess
-
-    init() async throws {
-        port = Self.freePort()
-        child = try ChildProcess(
-            "/usr/bin/redis-server",
-            ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path, "--save", "", "--appendonly", "no"],
-            environment: daemonEnvironment(), logPath: dir.file("redis.log")
-        )
-        let up = await eventually { child.log.contains("Ready to accept connections") }
-        guard up else { throw POSIXError(.ECONNREFUSED) }
-    }
-
-    func stop() async {
-        child.signal(SIGTERM)
-        _ = await child.waitForExit()
-        dir.remove()
-    }
-
-    private static func freePort() -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length)
-                return getsockname(fd, pointer, &length)
-            }
-        }
-        return Int32(UInt16(bigEndian: address.sin_port))
-    }
-}
-
 @Suite(.timeLimit(.minutes(5))) struct HiredisLinkTests {
     @Test func hiredisTalksToARealRedis() async throws {
         let server = try await RedisServer()

@@ -95,8 +95,8 @@ import TetherCore
     }
 
     @Test func pythonTimeForms() {
-        #expect(Timestamp(microseconds: 1_768_168_301_000_000).pythonISOFormat == "2026-01-11T21:51:41+00:00")
-        #expect(Timestamp(microseconds: 1_768_168_301_123_456).pythonISOFormat == "2026-01-11T21:51:41.123456+00:00")
+        #expect(Timestamp(microseconds: 1_768_168_301_000_000).iso8601 == "2026-01-11T21:51:41+00:00")
+        #expect(Timestamp(microseconds: 1_768_168_301_123_456).iso8601 == "2026-01-11T21:51:41.123456+00:00")
         #expect(Timestamp(microseconds: 1_768_168_301_000_000).pythonEpochText == "1768168301.0")
         #expect(Timestamp(microseconds: 1_768_168_301_500_000).pythonEpochText == "1768168301.5")
     }

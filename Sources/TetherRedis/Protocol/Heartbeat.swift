@@ -29,7 +29,7 @@ public struct Heartbeat: Sendable, Equatable {
         var json = JSONWriter()
         json.beginObject()
         json.member("computer_name", computerName)
-        json.member("last_seen", (lastSeen ?? Timestamp(microseconds: 0)).pythonISOFormat)
+        json.member("last_seen", (lastSeen ?? Timestamp(microseconds: 0)).iso8601)
         if !interestedIn.isEmpty {
             json.key("interested_in")
             json.beginArray()

@@ -38,7 +38,7 @@ public enum PeerSessionEvent: Sendable, Equatable {
         json.beginObject()
         json.member("event", event)
         json.member("data", data)
-        json.member("timestamp", time.pythonISOFormat)
+        json.member("timestamp", time.iso8601)
         json.member("source_computer", source)
         json.endObject()
         return json.bytes

@@ -1,0 +1,121 @@
+import Logging
+import TetherCore
+
+extension RedisLink {
+    /// Runs `body` on a live connection and counts it; a connection that broke is dropped, so the
+    /// next call reconnects. The command itself is never retried: it may not be idempotent (XADD).
+    func perform(_ arguments: [[UInt8]],
+                 _ body: (RedisConnection) async throws(RedisError) -> RedisValue) async throws(RedisError) -> RedisValue {
+        let name = RedisCommandName(arguments).name
+        let connection = try await connection(failFast: true)
+        do {
+            let value = try await body(connection)
+            count(name, failed: false)
+            return value
+        } catch {
+            count(name, failed: true)
+            if connection.brokenBy != nil { await drop(connection, because: error) }
+            throw error
+        }
+    }
+
+    /// The live connection, or a new one; with `failFast` a backoff that has not run out throws the last error.
+    func connection(failFast: Bool) async throws(RedisError) -> RedisConnection {
+        if let live = liveConnection() { return live }
+        await connecting.enter()
+        defer { connecting.leave() }
+        if let live = liveConnection() { return live }
+        if let stale = state.withLock({ state in state.connection.take() }) {
+            // Broken (by unblock() or an error seen elsewhere): free its thread before replacing it.
+            await stale.close()
+        }
+        let (closed, due, lastError) = state.withLock { state in
+            (state.status == .closed, state.nextAttempt <= time.now, state.lastError)
+        }
+        if closed { throw closedError }
+        if failFast, !due, let lastError {
+            throw RedisError(lastError.code, "Redis at \(options.url.address) is unreachable, reconnecting: \(lastError.message)")
+        }
+        let connection = RedisConnection(options: options, name: name)
+        let closing = state.withLock { state -> Bool in
+            state.attempt = connection
+            if state.status != .closed { state.status = .connecting(lastError: state.lastError) }
+            return state.status == .closed
+        }
+        // close() may have run since the check above; it could not see this attempt then.
+        if closing { connection.unblock() }
+        defer { state.withLock { $0.attempt = nil } }
+        do {
+            try await connection.connect()
+        } catch {
+            await connection.close()
+            if state.withLock({ $0.status == .closed }) { throw closedError }
+            recordFailure(error)
+            throw error
+        }
+        return try await recordSuccess(connection)
+    }
+
+    private func liveConnection() -> RedisConnection? {
+        state.withLock { state in
+            guard state.status == .connected, let connection = state.connection, connection.brokenBy == nil else { return nil }
+            return connection
+        }
+    }
+
+    private func recordSuccess(_ connection: RedisConnection) async throws(RedisError) -> RedisConnection {
+        let outcome = state.withLock { state -> Bool? in
+            guard state.status != .closed else { return nil }
+            state.connection = connection
+            state.status = .connected
+            state.backoff.success()
+            state.nextAttempt = .zero
+            defer { state.everConnected = true }
+            if state.everConnected { state.metrics.reconnects += 1 }
+            return state.everConnected
+        }
+        guard let again = outcome else {
+            // close() ran while this attempt was under way.
+            await connection.close()
+            throw closedError
+        }
+        logger.info(again ? "reconnected to Redis" : "connected to Redis", metadata: ["redis.url": "\(options.url)"])
+        return connection
+    }
+
+    private func recordFailure(_ error: RedisError) {
+        let (delay, first) = state.withLock { state -> (Duration, Bool) in
+            let first = state.backoff.failures == 0 || state.lastError?.code != error.code
+            let delay = state.backoff.failure()
+            state.nextAttempt = time.now + delay
+            state.metrics.connectFailures += 1
+            if state.status != .closed { state.status = .connecting(lastError: error) }
+            return (delay, first)
+        }
+        // The first failure of a streak (or a new kind of failure) is worth a warning; retries that
+        // fail the same way would only repeat it.
+        let level: Logger.Level = first ? .warning : .debug
+        logger.log(level: level, "cannot reach Redis, retrying", metadata: [
+            "error": "\(error.message)", "redis.retry_ms": "\(delay.milliseconds)",
+        ])
+    }
+
+    private func drop(_ connection: RedisConnection, because error: RedisError) async {
+        let dropped = state.withLock { state -> Bool in
+            guard state.connection === connection else { return false }
+            state.connection = nil
+            if state.status != .closed { state.status = .connecting(lastError: error) }
+            return true
+        }
+        await connection.close()
+        // An unblock() for a stop is expected; anything else means Redis went away.
+        if dropped { logger.log(level: error.code == .closed ? .info : .warning, "lost the Redis connection", metadata: ["error": "\(error.message)"]) }
+    }
+
+    private func count(_ name: String, failed: Bool) {
+        state.withLock { state in
+            state.metrics.commands[name, default: 0] += 1
+            if failed { state.metrics.failures[name, default: 0] += 1 }
+        }
+    }
+}
