@@ -1,0 +1,104 @@
+import Synchronization
+import TetherCore
+
+/// Runs handled entries as registry tasks, concurrently, but the entries of one `session_id` one
+/// after another in arrival order (PROTOCOL.md §9 defect 4): a busy session has one task draining
+/// its own queue, so a slow session delays only itself.
+final class RequestDispatcher: Sendable {
+    /// Entries handled or waiting at once. Each holds at most a request's fields (≤ 1 MiB command)
+    /// and a handler; 64 is far beyond what peers send concurrently, and when it is reached the
+    /// reader simply stops reading until one finishes, so Redis keeps the rest.
+    static let maximumInFlight = 64
+
+    typealias Job = @Sendable () async -> Void
+
+    private struct State {
+        var inFlight = 0
+        /// Sessions with a running drainer, and what waits behind it.
+        var queues: [String: [Job]] = [:]
+        var slotWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+    private let registry: TaskRegistry
+    private let limit: Int
+
+    init(registry: TaskRegistry, limit: Int = RequestDispatcher.maximumInFlight) {
+        self.registry = registry
+        self.limit = limit
+    }
+
+    /// Entries accepted and not yet finished.
+    var inFlight: Int { state.withLock { $0.inFlight } }
+
+    /// Queues `job` behind earlier jobs of `session` (none for nil); waits first while the bound is reached.
+    func submit(session: String?, _ job: @escaping Job) async {
+        // The slot is reserved before any await, so concurrent submitters never pass the bound together.
+        let reserved = state.withLock { state -> Bool in
+            guard state.inFlight < limit else { return false }
+            state.inFlight += 1
+            return true
+        }
+        if !reserved {
+            // release() hands its slot over directly, so inFlight never drops below the bound meanwhile.
+            await withCheckedContinuation { continuation in
+                let granted = state.withLock { state -> Bool in
+                    if state.inFlight < limit {
+                        state.inFlight += 1
+                        return true
+                    }
+                    state.slotWaiters.append(continuation)
+                    return false
+                }
+                if granted { continuation.resume() }
+            }
+        }
+        guard let session else {
+            start(session: nil) { await job(); self.release() }
+            return
+        }
+        let busy = state.withLock { state -> Bool in
+            if state.queues[session] != nil {
+                state.queues[session]!.append(job)
+                return true
+            }
+            state.queues[session] = []
+            return false
+        }
+        if !busy { start(session: session) { await self.drain(session, first: job) } }
+    }
+
+    private func drain(_ session: String, first: @escaping Job) async {
+        var next: Job? = first
+        while let job = next {
+            await job()
+            release()
+            next = state.withLock { state -> Job? in
+                guard var queue = state.queues[session], !queue.isEmpty else {
+                    state.queues[session] = nil
+                    return nil
+                }
+                let job = queue.removeFirst()
+                state.queues[session] = queue
+                return job
+            }
+        }
+    }
+
+    private func start(session: String?, _ operation: @escaping @Sendable () async -> Void) {
+        let handle = registry.spawn(name: "redis.request", onShutdown: .complete) { await operation() }
+        guard handle.id == 0 else { return }
+        // A draining registry refuses new work: the entry (and any queued behind it) will not run.
+        let dropped = state.withLock { state in session.flatMap { state.queues.removeValue(forKey: $0)?.count } ?? 0 }
+        for _ in 0...dropped { release() }
+    }
+
+    private func release() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if !state.slotWaiters.isEmpty { return state.slotWaiters.removeFirst() }
+            state.inFlight -= 1
+            return nil
+        }
+        waiter?.resume()
+    }
+}

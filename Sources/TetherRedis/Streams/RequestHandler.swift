@@ -1,0 +1,100 @@
+import Logging
+import TetherCore
+
+/// Turns one request of `messages:{computer}` into a call of the command layer the API uses, and
+/// its outcome into the reply envelope (PROTOCOL.md §2, §3). It never throws: a failing command
+/// is an error envelope (§9 defect 3).
+public struct RequestHandler: Sendable {
+    /// The `adapter` of messages typed for a peer, and the `origin` of sessions it starts.
+    public static let origin = "redis"
+
+    let commands: any SessionCommands
+    let computer: String
+    let logger: Logger
+
+    /// A handler running requests on `commands` for this computer, `computer`.
+    public init(commands: any SessionCommands, computer: String, logger: Logger) {
+        self.commands = commands
+        self.computer = computer
+        self.logger = logger
+    }
+
+    /// The envelope answering `request`, or nil when no reply is written (a command of no words).
+    public func reply(to request: PeerRequest) async -> [UInt8]? {
+        let command: PeerCommand
+        do {
+            command = try PeerCommand(parsing: request.command)
+        } catch where error.code == .emptyCommand {
+            logger.warning("request skipped: its command holds no words", metadata: ["peer": "\(request.initiator)"])
+            return nil
+        } catch {
+            logger.warning("request refused", metadata: ["peer": "\(request.initiator)", "error": "\(error.message)"])
+            return ReplyEnvelope.failure(error)
+        }
+        if case .unknown(let name) = command {
+            logger.warning("request for a command without a handler", metadata: ["peer": "\(request.initiator)", "command": "\(name.prefix(64))"])
+            return ReplyEnvelope.noHandler(for: name)
+        }
+        if command.requiresSession, request.sessionID == nil {
+            return ReplyEnvelope.failure("\(command.name) needs the 'session_id' field naming a session of \(computer) (PROTOCOL.md §3).",
+                                         code: ReplyEnvelope.Code.invalidRequest)
+        }
+        do {
+            return try await run(command, for: request)
+        } catch {
+            logger.warning("request failed", metadata: ["peer": "\(request.initiator)", "command": "\(command.name)", "error": "\(error)"])
+            return ReplyEnvelope.failure("\(command.name) failed on \(computer): \(error)")
+        }
+    }
+
+    private func run(_ command: PeerCommand, for request: PeerRequest) async throws -> [UInt8] {
+        let session = request.sessionID ?? ""
+        switch command {
+        case .newSession(let description): return try await newSession(description, request)
+        case .listSessions: return ReplyEnvelope.success(encodedData: Session.jsonArray(await commands.listSessions()))
+        case .listProjects: return ReplyEnvelope.success(commands.listProjects().map { $0.listed(as: .peer) })
+        case .listTodos:
+            // The command layer keeps no todos yet: an empty list, as the Python daemon answers without a path.
+            return ReplyEnvelope.success([TodoItem]())
+        case .getComputerInfo:
+            let (info, stats) = await commands.computerInfo()
+            return ReplyEnvelope.success(ComputerReport(info, stats: stats))
+        case .getSessionData(let range): return await sessionData(session, range)
+        case .message(let text):
+            try await commands.sendMessage(sessionID: session, text: text, adapter: Self.origin)
+            return ReplyEnvelope.success()
+        case .key(let press):
+            try await pressKey(press, session: session)
+            return ReplyEnvelope.success()
+        case .endSession(let target): return try await endSession(target ?? request.sessionID)
+        case .sessionTerminated:
+            try await commands.endSession(sessionID: session)
+            return ReplyEnvelope.success()
+        case .stopNotifications(let target, let caller):
+            // No caller listens to a session here yet, so there is nothing to stop: say so in the reply.
+            logger.info("stop_notifications accepted", metadata: ["session.id": "\(target)", "caller": "\(caller ?? "-")"])
+            return ReplyEnvelope.success(StatusMessage(status: WireStatus.success, message: "No notifications were registered for \(target)."))
+        case .stopNotification(let target, let source, _), .inputNotification(let target, let source, _):
+            // Accepted and logged, never forwarded again (§9 defect 6); nothing here waits on them yet.
+            logger.info("notification from a peer", metadata: ["command": "\(command.name)", "session.id": "\(target)", "source": "\(source)"])
+            return ReplyEnvelope.success()
+        case .changeDirectory, .startAgent, .resumeAgent, .restartAgent, .rename:
+            return ReplyEnvelope.failure("\(command.name) is not supported by \(computer) (a Tether daemon) yet; use message or keys instead.")
+        case .unknown(let name):
+            return ReplyEnvelope.noHandler(for: name)
+        }
+    }
+}
+
+/// `{status, message}`: `end_session` and `stop_notifications` (PROTOCOL.md §9 defect 5).
+struct StatusMessage: WireEncodable {
+    var status: String
+    var message: String
+
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.member("status", status)
+        json.member("message", message)
+        json.endObject()
+    }
+}

@@ -1,0 +1,116 @@
+import Logging
+import Synchronization
+import TetherCore
+
+/// Reads the requests of `messages:{computer}` on a connection of its own with `XREAD … BLOCK`,
+/// from the persisted cursor, and hands each entry to the ``RequestHandler`` through a dispatcher
+/// that keeps one session's entries in order (PROTOCOL.md §2, §9 defect 4).
+public final class RequestStreamReader: Sendable {
+    /// Entries per read: the Python reader's COUNT.
+    public static let readCount = 5
+    /// After Redis refuses the read itself (say `messages:{computer}` is not a stream), wait this
+    /// long before trying again: long enough not to spin, short enough to recover soon once fixed.
+    public static let refusedReadPause: Duration = .seconds(5)
+
+    let link: RedisLink
+    let block: Duration
+    let computer: String
+    let cursor: RequestCursor
+    let dispatcher: RequestDispatcher
+    let handler: RequestHandler
+    let replies: ReplyWriter
+    let time: TimeSource
+    let logger: Logger
+    let counters = Mutex(RequestStreamCounters())
+
+    /// A reader for `computer` that reads on its own link to `options` (BLOCK `block`, the config's
+    /// `timeouts.redis_block`) and answers through `replyLink`, the shared command link.
+    public init(options: RedisConnectionOptions, replyLink: any RedisCommandSending, commands: any SessionCommands,
+                settings: any SettingsStore, registry: TaskRegistry, computer: String, block: Duration,
+                time: TimeSource, logger: Logger) {
+        var logger = logger
+        logger[metadataKey: "redis.stream"] = "\(RedisKeys.messages(computer))"
+        self.link = RedisLink(options: options, name: "redis.requests", time: time, logger: logger)
+        self.block = block
+        self.computer = computer
+        self.cursor = RequestCursor(settings: settings, computer: computer, logger: logger)
+        self.dispatcher = RequestDispatcher(registry: registry)
+        self.handler = RequestHandler(commands: commands, computer: computer, logger: logger)
+        self.replies = ReplyWriter(sender: replyLink, computer: computer, time: time)
+        self.time = time
+        self.logger = logger
+    }
+
+    /// The last entry id taken for handling, and how many entries were handled and refused.
+    public var counts: RequestStreamCounters { counters.withLock { $0 } }
+
+    /// Reads and dispatches until `stop` fires; a pending BLOCK is cut at once then. Call it once:
+    /// it closes its link on the way out. Entries in flight finish as registry tasks.
+    public func run(until stop: AsyncEvent) async {
+        await withDiscardingTaskGroup { group in
+            group.addTask {  // registry-exempt: a stop watcher that ends before run() returns
+                if await stop.wait() { await self.link.close() }
+            }
+            await readLoop(until: stop)
+            group.cancelAll()
+        }
+        await link.close()
+    }
+
+    private func readLoop(until stop: AsyncEvent) async {
+        guard var position = await startPosition(until: stop) else { return }
+        let stream = RedisKeys.messages(computer)
+        let arguments = ["XREAD", "COUNT", String(Self.readCount), "BLOCK", String(block.milliseconds), "STREAMS", stream]
+        while !stop.isFired {
+            let reply: RedisValue
+            do {
+                try await link.waitUntilConnected()
+                reply = try await link.sendBlocking(arguments + [position], block: block)
+            } catch {
+                if error.code == .closed || stop.isFired { return }
+                if error.code == .server {
+                    logger.error("Redis refused the request-stream read; retrying", metadata: ["error": "\(error.message)"])
+                    if await stop.wait(timeout: Self.refusedReadPause, on: time) { return }
+                }
+                continue  // the link logged a lost connection; waitUntilConnected() backs off
+            }
+            for entry in StreamEntry.entries(ofRead: reply, stream: stream) {
+                // Saved before handling, as the Python daemon does: at most once, never replayed.
+                await cursor.save(entry.id)
+                position = entry.id
+                counters.withLock { $0.cursor = entry.id }
+                await dispatch(entry)
+            }
+        }
+    }
+
+    /// The saved cursor, or on the very first start `$` resolved once into the stream's last id and saved.
+    private func startPosition(until stop: AsyncEvent) async -> String? {
+        if let saved = await cursor.saved() {
+            counters.withLock { $0.cursor = saved }
+            return saved
+        }
+        while !stop.isFired {
+            do {
+                try await link.waitUntilConnected()
+                let end = try await cursor.resolveEnd(on: link)
+                await cursor.save(end)
+                counters.withLock { $0.cursor = end }
+                logger.info("request stream starts after its current end", metadata: ["entry": "\(end)"])
+                return end
+            } catch {
+                if error.code == .closed { return nil }
+                if error.code == .server, await stop.wait(timeout: Self.refusedReadPause, on: time) { return nil }
+            }
+        }
+        return nil
+    }
+}
+
+/// What the request-stream reader has done, for `/status` and `/metrics`.
+public struct RequestStreamCounters: Sendable, Equatable {
+    /// The last entry id taken for handling (the persisted cursor); nil before the first start resolved it.
+    public var cursor: String?
+    public var handled = 0
+    public var rejected = 0
+}
