@@ -17,7 +17,12 @@ struct RequestCursor: Sendable {
     /// The saved cursor, or nil when there is none (first start) or it cannot be read (logged).
     func saved() async -> String? {
         do {
-            guard let value = try await settings.value(forKey: key), Self.isEntryID(value) else { return nil }
+            guard let value = try await settings.value(forKey: key) else { return nil }
+            guard Self.isEntryID(value) else {
+                logger.warning("the saved request-stream cursor is not a stream id; starting from the stream's end",
+                               metadata: ["setting": "\(key)"])
+                return nil
+            }
             return value
         } catch {
             logger.error("cannot read the saved request-stream cursor; starting from the stream's end",

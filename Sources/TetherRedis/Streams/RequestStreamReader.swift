@@ -67,12 +67,8 @@ public final class RequestStreamReader: Sendable {
                 try await link.waitUntilConnected()
                 reply = try await link.sendBlocking(arguments + [position], block: block)
             } catch {
-                if error.code == .closed || stop.isFired { return }
-                if error.code == .server {
-                    logger.error("Redis refused the request-stream read; retrying", metadata: ["error": "\(error.message)"])
-                    if await stop.wait(timeout: Self.refusedReadPause, on: time) { return }
-                }
-                continue  // the link logged a lost connection; waitUntilConnected() backs off
+                if await shouldEnd(after: error, until: stop) { return }
+                continue
             }
             for entry in StreamEntry.entries(ofRead: reply, stream: stream) {
                 // Saved before handling, as the Python daemon does: at most once, never replayed.
@@ -99,11 +95,20 @@ public final class RequestStreamReader: Sendable {
                 logger.info("request stream starts after its current end", metadata: ["entry": "\(end)"])
                 return end
             } catch {
-                if error.code == .closed { return nil }
-                if error.code == .server, await stop.wait(timeout: Self.refusedReadPause, on: time) { return nil }
+                if await shouldEnd(after: error, until: stop) { return nil }
             }
         }
         return nil
+    }
+
+    /// True once the reader must end (stopped, link closed). A refused command pauses first so a
+    /// misconfigured key cannot make the loop spin; a lost connection was logged by the link, and
+    /// `waitUntilConnected()` backs off before the next try.
+    private func shouldEnd(after error: RedisError, until stop: AsyncEvent) async -> Bool {
+        if stop.isFired || link.status == .closed { return true }
+        guard error.code == .server || error.code == .protocol else { return false }
+        logger.error("Redis refused a request-stream command; retrying", metadata: ["error": "\(error.message)"])
+        return await stop.wait(timeout: Self.refusedReadPause, on: time)
     }
 }
 

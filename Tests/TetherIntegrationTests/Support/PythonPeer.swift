@@ -67,12 +67,21 @@ func withRequestReader(_ server: RedisServer, computer: String = "tether1", sett
     var failure: (any Error)?
     await withDiscardingTaskGroup { group in
         group.addTask { await registry.run() }
-        group.addTask { await reader.run(until: stop) }
+        let finished = AsyncEvent()
+        group.addTask {
+            await reader.run(until: stop)
+            finished.fire()
+        }
         do { try await body(reader) } catch { failure = error }
         stop.fire()
+        // run() must end on stop by itself, before anything is cancelled.
+        if await !finished.wait(timeout: .seconds(5), on: .continuous) { failure = failure ?? ReaderDidNotStop() }
         _ = await registry.shutdown(timeout: .seconds(5))
         group.cancelAll()
     }
     await replyLink.close()
     if let failure { throw failure }
 }
+
+/// The reader's run() outlived its stop event.
+struct ReaderDidNotStop: Error {}
