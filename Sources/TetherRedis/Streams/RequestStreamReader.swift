@@ -116,6 +116,8 @@ public final class RequestStreamReader: Sendable {
 public struct RequestStreamCounters: Sendable, Equatable {
     /// The last entry id taken for handling (the persisted cursor); nil before the first start resolved it.
     public var cursor: String?
+    /// Entries handled: requests run (answered or not) and system entries logged.
     public var handled = 0
+    /// Entries refused as malformed (answered with an error envelope unless they were system entries).
     public var rejected = 0
 }

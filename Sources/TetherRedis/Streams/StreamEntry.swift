@@ -2,9 +2,12 @@ import TetherCore
 
 /// One entry of a stream as `XREAD` / `XREVRANGE` return it: its id and its fields.
 public struct StreamEntry: Sendable, Equatable {
+    /// The entry id (`ms-seq`).
     public var id: String
+    /// The entry's fields, values as bytes.
     public var fields: StreamFields
 
+    /// An entry of `id` with `fields`.
     public init(id: String, fields: StreamFields) {
         self.id = id
         self.fields = fields
