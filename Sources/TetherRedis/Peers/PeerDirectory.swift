@@ -16,6 +16,7 @@ public final class PeerDirectory: Sendable {
 
     let state = Mutex(State())
 
+    /// An empty directory; the peers service fills it.
     public init() {}
 
     /// The online peers, by name.

@@ -16,6 +16,7 @@ struct PeerDiscovery: Sendable {
         let horizon = now.secondsSince1970 - settings.heartbeatTimeToLive.seconds
         let reply = try await sender.send(["ZRANGEBYSCORE", RedisKeys.computerIndex, "(\(horizon)", "+inf"])
         var commands = extraCommands + 1
+        // A peer whose clock runs far behind ours may fall outside this horizon; the sweep still finds it.
         let indexed = Set((reply.array ?? []).compactMap(\.string).filter { usable($0, source: "the index") })
         var swept = Set<String>()
         if sweep {

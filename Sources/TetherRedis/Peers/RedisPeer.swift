@@ -13,6 +13,7 @@ public struct RedisPeer: Sendable, Equatable {
     /// Its `projects_digest`, when it writes one.
     public var projectsDigest: String?
 
+    /// A peer as read from its heartbeat.
     public init(name: String, lastSeen: Timestamp?, interestedIn: [String], isTether: Bool, projectsDigest: String? = nil) {
         self.name = name
         self.lastSeen = lastSeen
@@ -35,5 +36,6 @@ public struct PeerDiscoveryCounters: Sendable, Equatable {
     /// Heartbeats skipped as unreadable (each peer logged once per streak).
     public var skippedHeartbeats = 0
 
+    /// All zero, before the first round.
     public init() {}
 }

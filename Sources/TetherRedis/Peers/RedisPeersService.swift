@@ -13,7 +13,8 @@ public struct RedisPeersService: Sendable {
     public let settings: RedisPeersSettings
     /// The online peers; read by the status page and the event pusher.
     public let directory: PeerDirectory
-    let link: RedisLink
+    /// The link it beats on; its ``RedisLink/metrics`` (commands by name, reconnects) go to `/metrics`.
+    public let link: RedisLink
     let interest: SubscriptionInterest
     let time: TimeSource
     let health = PeersHealth()

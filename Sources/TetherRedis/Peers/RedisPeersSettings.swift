@@ -22,6 +22,7 @@ public struct RedisPeersSettings: Sendable {
     /// How often a SCAN sweep looks for peers that write no index (`redis.discovery_sweep`).
     public var discoverySweep: Duration
 
+    /// Settings for `computerName`, with the protocol's beat and TTL unless a test shortens them.
     public init(computerName: String, heartbeatInterval: Duration = RedisKeys.heartbeatInterval,
                 heartbeatTimeToLive: Duration = RedisKeys.heartbeatTimeToLive,
                 discoverySweep: Duration = RedisPeersSettings.defaultDiscoverySweep) {

@@ -12,12 +12,14 @@ public struct RedisPeersStatus: Sendable, Equatable {
         case degraded
     }
 
+    /// Connected, degraded, or not yet known.
     public var state: State
     /// Why the last round failed, while degraded; never a secret.
     public var lastError: String?
     /// Online peers now.
     public var peers: Int
 
+    /// A status as the service reports it.
     public init(state: State, lastError: String? = nil, peers: Int) {
         self.state = state
         self.lastError = lastError
