@@ -187,7 +187,8 @@ import Testing
         let server = try await RedisServer()
         defer { server.remove() }
         await server.kill()
-        let a = try PeersRun(server.url(), name: "alpha")
+        let recorder = LogRecorder()
+        let a = try PeersRun(server.url(), name: "alpha", logger: recorder.logger)
         await withDiscardingTaskGroup { group in
             group.addTask { await a.run() }
             // Started regardless: the daemon serves its own computer while Redis is away.
@@ -195,10 +196,14 @@ import Testing
             #expect(await started?.wait(timeout: .seconds(5), on: .continuous) == true)
             #expect(await eventually { a.service.status.state == .degraded })
             #expect(a.service.status.lastError?.isEmpty == false)
+            // Several retries, one line about the state change.
+            #expect(await eventually { a.link.metrics.connectFailures >= 3 })
+            #expect(recorder.count("Redis is unreachable") == 1)
             #expect(a.board.unhealthy().isEmpty)
 
             try? await server.start()
             #expect(await eventually { a.service.status.state == .connected })
+            #expect(recorder.count("joined the computers on Redis") == 1)
             let admin = try? self.admin(server)
             #expect(await reply(admin, ["EXISTS", RedisKeys.heartbeat("alpha")]) == .integer(1))
             #expect(await a.stop())

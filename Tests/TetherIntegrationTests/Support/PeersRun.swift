@@ -54,6 +54,10 @@ final class LogRecorder: Sendable {
 
     var logger: Logger { Logger(label: "peers-test") { _ in Handler(recorder: self) } }
 
+    func count(_ message: String) -> Int {
+        lines.withLock { $0.filter { $0.message.contains(message) }.count }
+    }
+
     func count(_ message: String, peer: String) -> Int {
         lines.withLock { $0.filter { $0.message.contains(message) && $0.metadata["peer"]?.description == peer }.count }
     }
