@@ -1,0 +1,97 @@
+import Logging
+import TetherCore
+
+/// Announces this computer in Redis and keeps the list of its peers (PROTOCOL.md §1): a heartbeat
+/// and a discovery round every ``RedisPeersSettings/heartbeatInterval`` on one ``RedisLink``.
+///
+/// The daemon wraps it as the component named ``componentName``. With Redis down it still starts
+/// (degraded: the daemon serves its own computer) and joins once Redis answers.
+public struct RedisPeersService: Sendable {
+    /// The component name the daemon gives this service.
+    public static let componentName = "redis"
+
+    public let settings: RedisPeersSettings
+    /// The online peers; read by the status page and the event pusher.
+    public let directory: PeerDirectory
+    /// The link it beats on; its ``RedisLink/metrics`` (commands by name, reconnects) go to `/metrics`.
+    public let link: RedisLink
+    let interest: SubscriptionInterest
+    let time: TimeSource
+    let health = PeersHealth()
+
+    /// A service that beats on `link` (it closes the link when it stops), with `interested_in` from
+    /// `interest` and time from `time`.
+    public init(settings: RedisPeersSettings, link: RedisLink, interest: SubscriptionInterest, time: TimeSource,
+                directory: PeerDirectory = PeerDirectory()) {
+        self.settings = settings
+        self.link = link
+        self.interest = interest
+        self.time = time
+        self.directory = directory
+    }
+
+    /// Where the service stands, for `/status`.
+    public var status: RedisPeersStatus {
+        let (state, error) = health.current
+        return RedisPeersStatus(state: state, lastError: error, peers: directory.peers.count)
+    }
+
+    /// Beats and discovers until `context.isStopping`, then takes the heartbeat away and closes the link.
+    public func run(context: ComponentContext) async throws {
+        let writer = HeartbeatWriter(sender: link, settings: settings, interest: interest)
+        let discovery = PeerDiscovery(sender: link, settings: settings, directory: directory, logger: context.logger)
+        // Started at once, Redis or not: the daemon must serve its own computer while Redis is away.
+        context.started()
+        var nextSweep = time.now
+        while !context.isStopping {
+            let sweep = time.now >= nextSweep
+            do throws(RedisError) {
+                let now = time.wallNow
+                try await writer.beat(at: now)
+                try await discovery.round(at: now, sweep: sweep, extraCommands: HeartbeatWriter.commandsPerBeat)
+            } catch {
+                failed(error, context: context)
+                // The retry loop is alive and each attempt ended within its own deadline: progress
+                // enough for the supervisor, which must not restart a daemon only because Redis is away.
+                context.beat()
+                guard await context.sleep(for: retryPause) else { break }
+                continue
+            }
+            if sweep { nextSweep = time.now + settings.discoverySweep }
+            if health.record(.connected) {
+                context.logger.info("joined the computers on Redis", metadata: ["redis.peers": "\(directory.peers.count)"])
+            }
+            context.beat()
+            guard await context.sleep(for: settings.heartbeatInterval) else { break }
+        }
+        await leave(writer, logger: context.logger)
+    }
+
+    private func failed(_ error: RedisError, context: ComponentContext) {
+        directory.clear()
+        if health.record(.degraded, error: error.message) {
+            context.logger.warning("Redis is unreachable: serving this computer alone and retrying",
+                                   metadata: ["error": "\(error.message)"])
+        }
+    }
+
+    /// Until the link's backoff lets it try again (at least ``RedisPeersSettings/minimumRetryPause``).
+    private var retryPause: Duration {
+        let due = link.state.withLock { $0.nextAttempt } - link.time.now
+        return max(due, RedisPeersSettings.minimumRetryPause)
+    }
+
+    /// Takes the heartbeat away (peers see this computer leave at once) and closes the link.
+    private func leave(_ writer: HeartbeatWriter, logger: Logger) async {
+        if health.current.state == .connected {
+            do throws(RedisError) {
+                try await writer.leave()
+                logger.info("left the computers on Redis")
+            } catch {
+                logger.warning("could not remove the heartbeat; peers will drop this computer after its TTL",
+                               metadata: ["error": "\(error.message)"])
+            }
+        }
+        await link.close()
+    }
+}
