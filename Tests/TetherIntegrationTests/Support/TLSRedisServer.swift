@@ -14,8 +14,8 @@ final class TLSRedisServer {
     private let child: ChildProcess
 
     init(certificate: String, key: String, caFile: String, withPlainPort: Bool = false) async throws {
-        tlsPort = freeLoopbackPort()
-        plainPort = withPlainPort ? freeLoopbackPort() : 0
+        tlsPort = RedisServer.freePort()
+        plainPort = withPlainPort ? RedisServer.freePort() : 0
         child = try ChildProcess(
             "/usr/bin/redis-server",
             ["--port", "\(plainPort)", "--tls-port", "\(tlsPort)", "--bind", "127.0.0.1", "-::1",
@@ -46,24 +46,6 @@ struct TLSRedisServerError: Error, CustomStringConvertible {
     var description: String { "redis-server with TLS did not start: \(log)" }
 }
 
-/// A loopback TCP port nobody listens on right now.
-func freeLoopbackPort() -> Int32 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(fd, pointer, length)
-            return getsockname(fd, pointer, &length)
-        }
-    }
-    return Int32(UInt16(bigEndian: address.sin_port))
-}
-
 /// A loopback TCP listener that never accepts and never answers: the kernel completes the TCP
 /// handshake from its backlog, so a client connects and then waits forever for TLS.
 final class SilentListener {
@@ -72,20 +54,9 @@ final class SilentListener {
 
     init() {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length)
-                return getsockname(fd, pointer, &length)
-            }
-        }
+        port = bindLoopback(fd)
         listen(fd, 8)
         self.fd = fd
-        port = Int32(UInt16(bigEndian: address.sin_port))
     }
 
     func stop() { close(fd) }
