@@ -91,6 +91,7 @@ let package = Package(
                 "TetherStore",
                 "TetherTerminal",
                 "TetherAPI",
+                "TetherRedis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

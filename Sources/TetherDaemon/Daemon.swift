@@ -68,14 +68,22 @@ public enum Daemon {
         runtime.poller.observeBatches { [metrics = api.metrics] in metrics.recordPoll(duration: $0) }
         // Anything that records through swift-metrics (the API's request metrics) lands in /metrics too.
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: api.metrics.registry))
+        let redis: [any Component]
+        do {
+            redis = try redisComponent(configuration, runtime: runtime, interest: interest, registry: registry, time: time, logger: logger).map { [$0] } ?? []
+        } catch {
+            logger.critical("invalid Redis configuration", metadata: ["error": "\(error)"])
+            notifier.notify([ServiceNotification.status("failed: \(error)")])
+            exit(1)
+        }
         // Started in this order, each once the one before can serve; stopped in reverse: the API stops
-        // accepting first, then the sessions and their pollers, the store last.
+        // accepting first, then Redis (the heartbeat goes, the request stream stops), then the
+        // sessions and their pollers, the store last.
         let components: [any Component] = [
             PoolLagMonitor(time: time),
             StoreComponent(store: runtime.store),
             SessionsComponent(runtime: runtime, registry: registry, time: time),
-            api,
-        ] + extraComponents(registry, time, runtime)
+        ] + redis + [api] + extraComponents(registry, time, runtime)
         let cache = runtime.cache
         let supervisor = Supervisor(
             board: board,

@@ -131,6 +131,9 @@ public struct ConfigurationLoader: Sendable {
             }
             try r.read("password", into: &config.redis.password)
             try r.read("password_file", into: &config.redis.passwordFile)
+            try r.read("tls_verify", into: &config.redis.tlsVerify)
+            try r.read("tls_ca_file", into: &config.redis.tlsCAFile)
+            try r.read("discovery_sweep", into: &config.redis.discoverySweep, in: TetherConfiguration.Bounds.discoverySweep)
         }
         try root.section("api") { r in
             try r.read("socket", into: &config.api.socket)

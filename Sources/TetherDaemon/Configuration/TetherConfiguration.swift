@@ -51,6 +51,12 @@ public struct TetherConfiguration: Sendable, Equatable {
         /// Secret: never logged, never printed.
         public var password = ""
         public var passwordFile = ""
+        /// Verify the server's certificate (system store or `tlsCAFile`) and host name over rediss://.
+        public var tlsVerify = true
+        /// A PEM file of CA certificates trusted instead of the system store; empty: the system store.
+        public var tlsCAFile = ""
+        /// Seconds between SCAN sweeps for peers that write no index (the Python daemons).
+        public var discoverySweep = 300.0
     }
 
     public struct API: Sendable, Equatable {
@@ -130,6 +136,8 @@ extension TetherConfiguration {
         public static let timeout = 0.1...3600.0
         /// Kept below the unit files' `TimeoutStopSec=15` so systemd never kills a drain in progress.
         public static let shutdown = 0.1...12.0
+        /// A sweep costs about one SCAN call per 100 keys in Redis: not more often than every 10 s.
+        public static let discoverySweep = 10.0...86_400.0
         public static let boundedState = 10...10_000_000
         public static let maxSessions = 1...100_000
         public static let captureHistoryLines = 0...100_000

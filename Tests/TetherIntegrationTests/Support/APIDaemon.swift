@@ -13,7 +13,8 @@ final class APIDaemon: @unchecked Sendable {
     let project: String
     let computer = "apihost"
 
-    init(websocketQueue: Int = 1024, environment extra: [String: String] = [:], binary: String = Binaries.tetherd) async throws {
+    init(websocketQueue: Int = 1024, environment extra: [String: String] = [:], binary: String = Binaries.tetherd,
+         configuration more: String = "") async throws {
         socket = dir.file("run/api.sock")
         project = dir.file("project")
         try FileManager.default.createDirectory(atPath: project + "/todos/cache-unification", withIntermediateDirectories: true)
@@ -28,6 +29,7 @@ final class APIDaemon: @unchecked Sendable {
             polling: {interval: 0.2, min_interval: 0.1, max_interval: 0.5}
             database: {path: \(dir.file("tether.db"))}
             timeouts: {shutdown: 8}
+            \(more)
             """)
         var environment = daemonEnvironment(home: dir.path)
         environment["SHELL"] = "/bin/sh"
