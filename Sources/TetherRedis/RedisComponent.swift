@@ -7,8 +7,9 @@ import TetherCore
 /// API's. Redis down at start: it still starts (the daemon serves its own computer) and joins when
 /// Redis comes back.
 ///
-/// Stop: the heartbeat is deleted (peers see the computer leave at once), then the reader's pending
-/// blocking read is cut and the reader ends, then its reply link closes.
+/// Stop: the reader's pending blocking read is cut at once and, beside it, the heartbeat is deleted
+/// (peers see the computer leave at once); the reader answers what it took, then its reply link
+/// closes.
 public struct RedisComponent: Component {
     public var name: String { RedisPeersService.componentName }
     public var heartbeatInterval: Duration { peers.heartbeatInterval }
@@ -39,6 +40,11 @@ public struct RedisComponent: Component {
     public func run(context: ComponentContext) async throws {
         let readerStop = AsyncEvent()
         let reading = registry.spawn(name: "redis.reader", onShutdown: .complete) { [reader] in await reader.run(until: readerStop) }
+        // The reader's blocking read is cut as soon as the stop is asked, beside the heartbeat's removal.
+        registry.spawn(name: "redis.stop-relay") {
+            await context.waitForStop()
+            readerStop.fire()
+        }
         do {
             try await peers.run(context: context)
         } catch {

@@ -11,6 +11,18 @@ import Testing
         #expect(!url.usesTLS)
     }
 
+    @Test func aPasswordWithASlashStaysInTheCredentialsAndNeverInAnError() throws {
+        let url = try RedisURL(parsing: "redis://default:12/s3cr3t@host:6380/2")
+        #expect(url.password == "12/s3cr3t" && url.database == 2 && url.address == "host:6380")
+        #expect(!url.description.contains("s3cr3t"))
+        do {
+            _ = try RedisURL(parsing: "redis://default:12/s3cr3t@host/x")
+            Issue.record("a bad database was accepted")
+        } catch {
+            #expect(!error.message.contains("s3cr3t"), "\(error.message)")
+        }
+    }
+
     @Test func defaultsPortAndDatabase() throws {
         let url = try RedisURL(parsing: "redis://localhost")
         #expect(url.endpoint == .tcp(host: "localhost", port: 6379))
@@ -66,12 +78,12 @@ import Testing
         ("redis://h:0", "port after the host"),
         ("redis://h:99999", "port after the host"),
         ("redis://h:abc", "port after the host"),
-        ("redis://h/x", "database 'x'"),
-        ("redis://h/-1", "database '-1'"),
+        ("redis://h/x", "database after the host"),
+        ("redis://h/-1", "database after the host"),
         ("redis://u:p%zz@h", "password has a broken %-escape"),
         ("redis://[::1", "closing ']'"),
         ("unix://relative.sock", "absolute"),
-        ("unix:///tmp/s?db=nine", "database 'nine'"),
+        ("unix:///tmp/s?db=nine", "database after the host"),
     ])
     func rejectsBadURLsNamingThePart(text: String, problem: String) {
         do {

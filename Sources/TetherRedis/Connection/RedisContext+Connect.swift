@@ -48,6 +48,8 @@ extension RedisContext {
     private static func checked(_ raw: UnsafeMutablePointer<redisContext>?, _ options: RedisConnectionOptions,
                                 tunnel: (any RedisTunnel)? = nil) throws(RedisError) -> RedisContext {
         guard let raw else {
+            // hiredis never took the tunnel's descriptor: it is still ours to close.
+            if let tunnel { close(tunnel.fileDescriptor) }
             tunnel?.close()
             throw RedisError(.connect, "cannot allocate a Redis connection to \(options.url.address) (out of memory?)")
         }

@@ -18,7 +18,10 @@ extension RedisURL {
     private init(tcp rest: String, tls: Bool) throws(RedisError) {
         var authority = Substring(rest)
         var path = Substring("")
-        if let slash = rest.firstIndex(of: "/") {
+        // The credentials end at the last `@`: a password may hold a `/`, which must not be taken
+        // for the start of the path (and then be echoed in an error about the database).
+        let hostStart = rest.lastIndex(of: "@").map { rest.index(after: $0) } ?? rest.startIndex
+        if let slash = rest[hostStart...].firstIndex(of: "/") {
             authority = rest[..<slash]
             path = rest[rest.index(after: slash)...]
         }
@@ -90,7 +93,8 @@ extension RedisURL {
 
     private static func database(_ text: String) throws(RedisError) -> Int {
         guard let number = Int(text), (0...maximumDatabase).contains(number) else {
-            throw invalid("the database '\(text.prefix(20))' is not a number from 0 to \(maximumDatabase)")
+            // The text itself is not repeated: a mistyped URL may put part of a password here.
+            throw invalid("the database after the host is not a number from 0 to \(maximumDatabase)")
         }
         return number
     }

@@ -43,11 +43,14 @@ public struct RedisPeersService: Sendable {
         // Started at once, Redis or not: the daemon must serve its own computer while Redis is away.
         context.started()
         var nextSweep = time.now
+        // Set once a heartbeat was written: the stop then deletes it, whatever discovery did since.
+        var wroteHeartbeat = false
         while !context.isStopping {
             let sweep = time.now >= nextSweep
             do throws(RedisError) {
                 let now = time.wallNow
                 try await writer.beat(at: now)
+                wroteHeartbeat = true
                 try await discovery.round(at: now, sweep: sweep, extraCommands: HeartbeatWriter.commandsPerBeat)
             } catch {
                 failed(error, context: context)
@@ -64,7 +67,7 @@ public struct RedisPeersService: Sendable {
             context.beat()
             guard await context.sleep(for: settings.heartbeatInterval) else { break }
         }
-        await leave(writer, logger: context.logger)
+        await leave(writer, wroteHeartbeat: wroteHeartbeat, logger: context.logger)
     }
 
     private func failed(_ error: RedisError, context: ComponentContext) {
@@ -82,8 +85,8 @@ public struct RedisPeersService: Sendable {
     }
 
     /// Takes the heartbeat away (peers see this computer leave at once) and closes the link.
-    private func leave(_ writer: HeartbeatWriter, logger: Logger) async {
-        if health.current.state == .connected {
+    private func leave(_ writer: HeartbeatWriter, wroteHeartbeat: Bool, logger: Logger) async {
+        if wroteHeartbeat {
             do throws(RedisError) {
                 try await writer.leave()
                 logger.info("left the computers on Redis")

@@ -11,6 +11,9 @@ public enum ReplyEnvelope {
         public static let invalidRequest = "INVALID_REQUEST"
     }
 
+    /// The most of an unknown command's name echoed back in a `NO_HANDLER` reply.
+    static let echoedNameLimit = 64
+
     /// `{"status":"success","data":<data>}`.
     public static func success(_ data: some WireEncodable) -> [UInt8] {
         var json = JSONWriter()
@@ -49,7 +52,8 @@ public enum ReplyEnvelope {
 
     /// The Python daemon's answer to a name it has no handler for.
     public static func noHandler(for name: String) -> [UInt8] {
-        failure("No handler registered for event: \(name)", code: Code.noHandler)
+        // The name is echoed as the Python daemon does, but cut: an entry may carry a huge one.
+        failure("No handler registered for event: \(name.prefix(Self.echoedNameLimit))", code: Code.noHandler)
     }
 
     /// A refused entry, its error's message as the text.

@@ -17,6 +17,8 @@ final class RequestDispatcher: Sendable {
         /// Sessions with a running drainer, and what waits behind it.
         var queues: [String: [Job]] = [:]
         var slotWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Fired when nothing is in flight any more.
+        var idleWaiters: [AsyncEvent] = []
     }
 
     private let state = Mutex(State())
@@ -94,11 +96,27 @@ final class RequestDispatcher: Sendable {
     }
 
     private func release() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if !state.slotWaiters.isEmpty { return state.slotWaiters.removeFirst() }
+        let (waiter, idle) = state.withLock { state -> (CheckedContinuation<Void, Never>?, [AsyncEvent]) in
+            if !state.slotWaiters.isEmpty { return (state.slotWaiters.removeFirst(), []) }
             state.inFlight -= 1
-            return nil
+            guard state.inFlight == 0 else { return (nil, []) }
+            defer { state.idleWaiters.removeAll() }
+            return (nil, state.idleWaiters)
         }
         waiter?.resume()
+        for event in idle { event.fire() }
+    }
+
+    /// Waits until every accepted entry has been handled (its reply written), or `timeout` passes
+    /// on `time`; true when idle.
+    func waitUntilIdle(timeout: Duration, on time: TimeSource) async -> Bool {
+        let event = state.withLock { state -> AsyncEvent? in
+            guard state.inFlight > 0 else { return nil }
+            let event = AsyncEvent()
+            state.idleWaiters.append(event)
+            return event
+        }
+        guard let event else { return true }
+        return await event.wait(timeout: timeout, on: time)
     }
 }

@@ -55,7 +55,15 @@ public final class RequestStreamReader: Sendable {
             group.cancelAll()
         }
         await link.close()
+        // Entries taken before the stop are answered before the reply link closes.
+        if await !dispatcher.waitUntilIdle(timeout: Self.inFlightDrainTimeout, on: time) {
+            logger.warning("requests still being handled at the stop; their replies may be lost", metadata: ["requests": "\(dispatcher.inFlight)"])
+        }
     }
+
+    /// How long the stop waits for requests in flight to be answered: a handler's own command
+    /// deadlines are seconds, and the component's share of `timeouts.shutdown` bounds it anyway.
+    public static let inFlightDrainTimeout: Duration = .seconds(3)
 
     private func readLoop(until stop: AsyncEvent) async {
         guard var position = await startPosition(until: stop) else { return }

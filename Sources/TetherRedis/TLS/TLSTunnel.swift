@@ -67,7 +67,7 @@ public final class TLSTunnel: RedisTunnel {
         _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
         let pump = TLSPump(session: session, tcp: tcp, plain: ends[0], control: control)
         let thread = Thread {  // registry-exempt: the pump blocks in poll() for the connection's life; it must not hold a pool thread
-            nameThisThread(Self.pumpThreadName)
+            nameThisThreadAs(Self.pumpThreadName)
             pump.run()
         }
         thread.start()
@@ -90,7 +90,7 @@ public final class TLSTunnel: RedisTunnel {
 /// Names the calling OS thread, for `ps -L`, `top -H` and the tests (/proc/<pid>/task/*/comm).
 /// Foundation's `Thread.name` reaches the OS only if set after the thread has fully started, a race;
 /// pthread_setname_np is not importable here; proc(5) lets a thread write its own comm.
-private func nameThisThread(_ name: String) {
+private func nameThisThreadAs(_ name: String) {
     let fd = Glibc.open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
     guard fd >= 0 else { return }
     _ = name.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
