@@ -101,11 +101,9 @@ public struct HTTPResponseParser {
                 }
                 stage = try bodyStage()
             case .fixed(let remaining):
-                let take = min(remaining, buffer.count - cursor)
-                body.append(contentsOf: buffer[cursor..<cursor + take])
-                cursor += take
-                if take < remaining {
-                    stage = .fixed(remaining: remaining - take)
+                let left = takeBody(remaining)
+                guard left == 0 else {
+                    stage = .fixed(remaining: left)
                     return nil
                 }
                 stage = .done
@@ -115,11 +113,9 @@ public struct HTTPResponseParser {
                 try checkSize(body.count + size)
                 stage = size == 0 ? .trailers : .chunkData(remaining: size)
             case .chunkData(let remaining):
-                let take = min(remaining, buffer.count - cursor)
-                body.append(contentsOf: buffer[cursor..<cursor + take])
-                cursor += take
-                if take < remaining {
-                    stage = .chunkData(remaining: remaining - take)
+                let left = takeBody(remaining)
+                guard left == 0 else {
+                    stage = .chunkData(remaining: left)
                     return nil
                 }
                 stage = .chunkEnd
@@ -182,6 +178,14 @@ public struct HTTPResponseParser {
     }
 
     /// The next CRLF-terminated line (without the CRLF), nil until it is complete.
+    /// Moves up to `remaining` body bytes from the buffer into the body; how many are still to come.
+    private mutating func takeBody(_ remaining: Int) -> Int {
+        let take = min(remaining, buffer.count - cursor)
+        body.append(contentsOf: buffer[cursor..<cursor + take])
+        cursor += take
+        return remaining - take
+    }
+
     private mutating func line(limit: Int, what: String) throws -> ArraySlice<UInt8>? {
         var index = cursor
         while index + 1 < buffer.count {
