@@ -9,14 +9,18 @@ public struct ComputerInfo: Sendable, Equatable {
     public var isLocal: Bool
     /// `computer.tmux_binary`, reported for the local computer only.
     public var tmuxBinary: String?
+    /// Memory, disk and CPU as the computer last reported them (`get_computer_info`); nil when unknown.
+    public var systemStats: SystemStats?
 
-    public init(name: String, user: String, role: String, host: String?, isLocal: Bool, tmuxBinary: String? = nil) {
+    public init(name: String, user: String, role: String, host: String?, isLocal: Bool, tmuxBinary: String? = nil,
+                systemStats: SystemStats? = nil) {
         self.name = name
         self.user = user
         self.role = role
         self.host = host
         self.isLocal = isLocal
         self.tmuxBinary = tmuxBinary
+        self.systemStats = systemStats
     }
 }
 
@@ -25,6 +29,7 @@ extension ComputerInfo: WireCodable {
         case name, status, user, host, role
         case isLocal = "is_local"
         case tmuxBinary = "tmux_binary"
+        case systemStats = "system_stats"
     }
 
     /// Every computer listed is online: a peer whose heartbeat expired is not listed at all.
@@ -39,6 +44,7 @@ extension ComputerInfo: WireCodable {
         json.member(CodingKeys.role, role)
         json.member(CodingKeys.isLocal, isLocal)
         if let tmuxBinary { json.member(CodingKeys.tmuxBinary, tmuxBinary) }
+        if let systemStats { json.member(CodingKeys.systemStats, systemStats) }
         json.endObject()
     }
 
@@ -51,6 +57,7 @@ extension ComputerInfo: WireCodable {
         host = try values.decodeIfPresent(String.self, forKey: .host)
         isLocal = try values.decodeIfPresent(Bool.self, forKey: .isLocal) ?? false
         tmuxBinary = try values.decodeIfPresent(String.self, forKey: .tmuxBinary)
+        systemStats = try? values.decodeIfPresent(SystemStats.self, forKey: .systemStats)
     }
 }
 
