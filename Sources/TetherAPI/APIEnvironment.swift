@@ -19,11 +19,13 @@ public struct APIEnvironment: Sendable {
     public var sample: @Sendable () -> DaemonSample
     /// What the WebSocket clients subscribe to; the API reports into it, the daemon owns it.
     public var interest: SubscriptionInterest
+    /// The other computers on Redis; nil when `redis.enabled` is off (this computer alone).
+    public var peers: (any PeerGateway)?
 
     public init(commands: any SessionCommands, cache: SessionCache, bus: EventBus, registry: TaskRegistry, computer: String,
                 tmuxBinary: @escaping @Sendable () -> String, agents: @escaping @Sendable () -> [String: String],
                 status: @escaping @Sendable () -> StatusReport, sample: @escaping @Sendable () -> DaemonSample,
-                interest: SubscriptionInterest) {
+                interest: SubscriptionInterest, peers: (any PeerGateway)? = nil) {
         self.commands = commands
         self.cache = cache
         self.bus = bus
@@ -34,5 +36,6 @@ public struct APIEnvironment: Sendable {
         self.status = status
         self.sample = sample
         self.interest = interest
+        self.peers = peers
     }
 }
