@@ -44,4 +44,32 @@ public protocol SessionCommands: Sendable {
     func sessionOutput(sessionID: String, tailChars: Int) async throws -> (session: Session, messages: String)
     /// The current screen of a live session (with `historyLines` of scrollback).
     func screen(sessionID: String, historyLines: Int) async throws -> String
+    /// `cd`: the session's shell changes to `path` (nil: the configured default directory).
+    func changeDirectory(sessionID: String, path: String?) async throws
+    /// `agent`: starts `agent` (a configured one) in the session's shell with `arguments`.
+    func startAgent(sessionID: String, agent: String, thinkingMode: String?, arguments: [String]) async throws
+    /// `agent_resume`: the agent (the session's own when nil) continues its last conversation.
+    func resumeAgent(sessionID: String, agent: String?) async throws
+    /// `agent_restart`: the running agent is interrupted, then resumed.
+    func restartAgent(sessionID: String, agent: String?) async throws
+    /// `rename`: the session's title becomes `[{computer}] words`.
+    func rename(sessionID: String, words: String) async throws
+    /// `list_todos`: the roadmap of a trusted dir (`[]` for any other path).
+    func todos(project: String) async throws -> [TodoItem]
+}
+
+extension SessionCommands {
+    /// A command layer that cannot steer sessions (test doubles) says so.
+    public func changeDirectory(sessionID: String, path: String?) async throws { throw Self.unsupported("cd") }
+    public func startAgent(sessionID: String, agent: String, thinkingMode: String?, arguments: [String]) async throws {
+        throw Self.unsupported("agent")
+    }
+    public func resumeAgent(sessionID: String, agent: String?) async throws { throw Self.unsupported("agent_resume") }
+    public func restartAgent(sessionID: String, agent: String?) async throws { throw Self.unsupported("agent_restart") }
+    public func rename(sessionID: String, words: String) async throws { throw Self.unsupported("rename") }
+    public func todos(project: String) async throws -> [TodoItem] { [] }
+
+    private static func unsupported(_ command: String) -> TetherError {
+        TetherError(.unavailable, "\(command) is not supported by this command layer")
+    }
 }

@@ -9,6 +9,8 @@ public struct CommandLayer: SessionCommands {
     let settings: LiveConfiguration
     let stats: SystemStatsReader
     let hostName: String
+    /// Reads roadmaps off the cooperative pool.
+    let files: BlockingWorker
 
     /// `new_session`: an agent CLI started in a shell when `agent` is given, else a plain shell.
     public func newSession(_ request: NewSessionRequest) async throws -> Session {
@@ -74,6 +76,36 @@ public struct CommandLayer: SessionCommands {
         }
         let session = try await manager.session(sessionID)
         return (session, try await manager.transcript(sessionID, tailChars: tailChars))
+    }
+}
+
+// MARK: Steering (PROTOCOL.md §3)
+
+extension CommandLayer {
+    public func changeDirectory(sessionID: String, path: String?) async throws {
+        try await manager.steer.changeDirectory(sessionID, to: path)
+    }
+
+    public func startAgent(sessionID: String, agent: String, thinkingMode: String?, arguments: [String]) async throws {
+        try await manager.steer.startAgent(sessionID, agent: agent, mode: thinkingMode, arguments: arguments)
+    }
+
+    public func resumeAgent(sessionID: String, agent: String?) async throws {
+        try await manager.steer.resumeAgent(sessionID, agent: agent)
+    }
+
+    public func restartAgent(sessionID: String, agent: String?) async throws {
+        try await manager.steer.restartAgent(sessionID, agent: agent)
+    }
+
+    public func rename(sessionID: String, words: String) async throws {
+        try await manager.steer.rename(sessionID, words: words)
+    }
+
+    /// The roadmap of a trusted dir; any other path reads nothing, so no file outside them is read.
+    public func todos(project: String) async throws -> [TodoItem] {
+        guard listProjects().contains(where: { $0.path == project }) else { return [] }
+        return try await files.run { TodoItem.read(project: project) }
     }
 }
 

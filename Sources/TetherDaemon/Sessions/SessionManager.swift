@@ -13,6 +13,7 @@ public struct SessionManager: Sendable {
     let input: SessionInputSender
     let transcripts: TranscriptReader
     let ender: SessionEnder
+    let steering: SessionSteering
 
     /// Creates a session; validates the directory, the agent and `limits.max_sessions` first, so a
     /// refused request creates nothing.
@@ -60,4 +61,20 @@ public struct SessionManager: Sendable {
     public func close(_ id: String) async throws -> Session {
         try await ender.close(id)
     }
+
+    /// `cd`, `agent`, `agent_resume`, `agent_restart` and `rename` of a live session.
+    public var steer: SessionSteeringCommands { SessionSteeringCommands(steering: steering) }
+}
+
+/// The steering commands of ``SessionManager``, for the command layer.
+public struct SessionSteeringCommands: Sendable {
+    let steering: SessionSteering
+
+    public func changeDirectory(_ id: String, to path: String?) async throws { try await steering.changeDirectory(id, to: path) }
+    public func startAgent(_ id: String, agent: String, mode: String?, arguments: [String]) async throws {
+        try await steering.startAgent(id, agent: agent, mode: mode, arguments: arguments)
+    }
+    public func resumeAgent(_ id: String, agent: String?) async throws { try await steering.resumeAgent(id, agent: agent) }
+    public func restartAgent(_ id: String, agent: String?) async throws { try await steering.restartAgent(id, agent: agent) }
+    public func rename(_ id: String, words: String) async throws { try await steering.rename(id, words: words) }
 }

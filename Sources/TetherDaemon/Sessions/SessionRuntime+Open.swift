@@ -49,21 +49,22 @@ extension SessionRuntime {
         let input = SessionInputSender(lookup: lookup, recorder: recorder, bridge: bridge, poller: poller, time: time)
         let ender = SessionEnder(lookup: lookup, ledger: ledger, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,
                                  scopes: scopes, temp: temp, files: files, settings: settings, time: time, logger: logger)
+        let policy = WorkingDirectoryPolicy(configuration: configuration, environment: environment)
         let creator = SessionCreator(
             lookup: lookup, ledger: ledger, recorder: recorder, accountant: accountant, input: input, poller: poller, bridge: bridge,
-            scopes: scopes, temp: temp, files: files, store: store,
-            policy: WorkingDirectoryPolicy(configuration: configuration, environment: environment), settings: settings,
+            scopes: scopes, temp: temp, files: files, store: store, policy: policy, settings: settings,
             shell: environment.variables["SHELL"].flatMap { $0.isEmpty ? nil : $0 } ?? SessionCreator.fallbackShell, time: time, logger: logger
         )
         let manager = SessionManager(lookup: lookup, creator: creator, input: input,
-                                     transcripts: TranscriptReader(lookup: lookup, bridge: bridge, files: files, settings: settings), ender: ender)
+                                     transcripts: TranscriptReader(lookup: lookup, bridge: bridge, files: files, settings: settings), ender: ender,
+                                     steering: SessionSteering(lookup: lookup, input: input, recorder: recorder, policy: policy, settings: settings))
         let reconciler = SessionReconciler(store: store, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,
                                            scopes: scopes, temp: temp, files: files, computer: computer, time: time, logger: logger)
         let observer = SessionObserver(lookup: lookup, ledger: ledger, recorder: recorder, ender: ender, time: time, logger: logger)
         let stats = SystemStatsReader(diskPath: directoryPart(of: configuration.database.path), time: time)
         return SessionRuntime(
             store: store, bridge: bridge, cache: cache, bus: bus, poller: poller, manager: manager, stats: stats,
-            commands: CommandLayer(manager: manager, settings: settings, stats: stats, hostName: environment.hostName),
+            commands: CommandLayer(manager: manager, settings: settings, stats: stats, hostName: environment.hostName, files: files),
             reconciler: reconciler, accountant: accountant, observer: observer, files: files
         )
     }

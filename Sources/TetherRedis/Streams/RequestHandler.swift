@@ -53,9 +53,10 @@ public struct RequestHandler: Sendable {
         case .newSession(let description): return try await newSession(description, request)
         case .listSessions: return ReplyEnvelope.success(encodedData: Session.jsonArray(await commands.listSessions()))
         case .listProjects: return ReplyEnvelope.success(commands.listProjects().map { $0.listed(as: .peer) })
-        case .listTodos:
-            // The command layer keeps no todos yet: an empty list, as the Python daemon answers without a path.
-            return ReplyEnvelope.success([TodoItem]())
+        case .listTodos(let path):
+            // Without a path the Python daemon answers `[]`; a path that is not a trusted dir reads nothing.
+            guard let path else { return ReplyEnvelope.success([TodoItem]()) }
+            return ReplyEnvelope.success(try await commands.todos(project: path))
         case .getComputerInfo:
             let (info, stats) = await commands.computerInfo()
             return ReplyEnvelope.success(ComputerReport(info, stats: stats))
@@ -78,8 +79,28 @@ public struct RequestHandler: Sendable {
             // Accepted and logged, never forwarded again (§9 defect 6); nothing here waits on them yet.
             logger.info("notification from a peer", metadata: ["command": "\(command.name)", "session.id": "\(target)", "source": "\(source)"])
             return ReplyEnvelope.success()
-        case .changeDirectory, .startAgent, .resumeAgent, .restartAgent, .rename:
-            return ReplyEnvelope.failure("\(command.name) is not supported by \(computer) (a Tether daemon) yet; use message or keys instead.")
+        case .changeDirectory(let target):
+            switch target {
+            case .listTrusted:
+                // The Python daemon lists the trusted dirs in its chat; a peer reads them with list_projects.
+                return ReplyEnvelope.success(commands.listProjects().map { $0.listed(as: .peer) })
+            case .defaultDirectory: try await commands.changeDirectory(sessionID: session, path: nil)
+            case .path(let path): try await commands.changeDirectory(sessionID: session, path: path)
+            }
+            return ReplyEnvelope.success()
+        case .startAgent(let start):
+            try await commands.startAgent(sessionID: session, agent: start.agent.rawValue, thinkingMode: start.mode?.rawValue,
+                                          arguments: start.arguments)
+            return ReplyEnvelope.success()
+        case .resumeAgent(let agent):
+            try await commands.resumeAgent(sessionID: session, agent: agent?.rawValue)
+            return ReplyEnvelope.success()
+        case .restartAgent(let agent):
+            try await commands.restartAgent(sessionID: session, agent: agent?.rawValue)
+            return ReplyEnvelope.success()
+        case .rename(let words):
+            try await commands.rename(sessionID: session, words: words)
+            return ReplyEnvelope.success()
         case .unknown(let name):
             return ReplyEnvelope.noHandler(for: name)
         }

@@ -1,15 +1,14 @@
 import Foundation
-import TetherCore
 
 /// Reading a project's roadmap, as `list_todos` and `GET /todos` report it (PROTOCOL.md §3).
 extension TodoItem {
     /// The roadmap's largest size read.
-    static let maximumRoadmapBytes = 1 << 20
+    public static let maximumRoadmapBytes = 1 << 20
 
     /// Reads `<project>/todos/roadmap.md`: `- [ ] slug` pending, `- [.] slug` ready, `- [>] slug`
     /// in progress; lines indented 6 or more spaces below an item are its description. Blocks: call
     /// it on a worker thread.
-    static func read(project: String) -> [TodoItem] {
+    public static func read(project: String) -> [TodoItem] {
         let roadmap = project + "/todos/roadmap.md"
         guard let handle = FileHandle(forReadingAtPath: roadmap) else { return [] }
         defer { try? handle.close() }

@@ -1,0 +1,73 @@
+import TetherCore
+import TetherTerminal
+
+/// What a peer (or the Python MCP tools' remote start) asks of a session after it exists: `cd`,
+/// `agent`, `agent_resume`, `agent_restart` and `rename` (PROTOCOL.md §3). Each is typed into the
+/// session's shell as the Python daemon does, and recorded on the session's row.
+struct SessionSteering: Sendable {
+    /// How each agent CLI picks up its last conversation in the session's directory.
+    static let resumeArguments: [String: String] = ["claude": "--continue", "gemini": "--resume latest", "codex": "resume --last"]
+    /// Interrupts that end a running agent before a restart (Ctrl-C twice: the agent CLIs ask to confirm the first).
+    static let restartInterrupts = 2
+
+    let lookup: SessionLookup
+    let input: SessionInputSender
+    let recorder: SessionRecorder
+    let policy: WorkingDirectoryPolicy
+    let settings: LiveConfiguration
+
+    /// `cd path`: the directory must pass the same policy as a new session's; nil is `computer.default_working_dir`.
+    func changeDirectory(_ id: String, to path: String?) async throws {
+        let directory = try policy.validate(path ?? settings.current.computer.defaultWorkingDir)
+        try await input.sendMessage(id, "cd " + SessionInputSender.shellQuote(directory), adapter: RedisOrigin.name, asShellCommand: true)
+        try await recorder.update(id) { $0.workingDirectory = directory }
+    }
+
+    /// `agent <name> [mode] [arguments]`: the configured command, then the arguments each quoted.
+    func startAgent(_ id: String, agent: String, mode: String?, arguments: [String]) async throws {
+        let command = try configuredCommand(agent)
+        let line = ([command] + arguments.map(SessionInputSender.shellQuote)).joined(separator: " ")
+        try await input.sendMessage(id, line, adapter: RedisOrigin.name, asShellCommand: true)
+        try await recorder.update(id) {
+            $0.activeAgent = agent
+            if let mode { $0.thinkingMode = mode }
+        }
+    }
+
+    /// `agent_resume [agent]`: the agent (the session's own when not named) continues its last conversation.
+    func resumeAgent(_ id: String, agent: String?) async throws {
+        let session = try await lookup.accepting(id)
+        guard let name = agent ?? session.record.activeAgent else {
+            throw TetherError(.invalidRequest, "session \(id) runs no agent; name the agent to resume (claude, gemini or codex)")
+        }
+        let command = try configuredCommand(name)
+        let line = [command, Self.resumeArguments[name]].compactMap { $0 }.joined(separator: " ")
+        try await input.sendMessage(id, line, adapter: RedisOrigin.name, asShellCommand: true)
+        try await recorder.update(id) { $0.activeAgent = name }
+    }
+
+    /// `agent_restart [agent]`: interrupts the running agent, then resumes it.
+    func restartAgent(_ id: String, agent: String?) async throws {
+        try await input.sendKey(id, .control("c"), count: Self.restartInterrupts)
+        try await resumeAgent(id, agent: agent)
+    }
+
+    /// `rename words`: the title becomes `[{computer}] words`, as the Python daemon names it.
+    func rename(_ id: String, words: String) async throws {
+        _ = try await lookup.accepting(id)
+        let title = "[\(lookup.computer)] \(words)"
+        try await recorder.update(id) { $0.title = title }
+    }
+
+    private func configuredCommand(_ agent: String) throws -> String {
+        guard let configured = settings.current.agents[agent] else {
+            throw TetherError(.invalidRequest, "unknown agent \(agent); configured agents: \(settings.current.agents.keys.sorted().joined(separator: ", "))")
+        }
+        return configured.command
+    }
+}
+
+/// The `last_input_adapter` of input a peer asked for.
+enum RedisOrigin {
+    static let name = "redis"
+}
