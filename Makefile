@@ -7,7 +7,7 @@ UNITDIR_SYSTEM ?= $(PREFIX)/lib/systemd/system
 UNITDIR_USER   ?= $(PREFIX)/lib/systemd/user
 CONFIG ?=
 
-.PHONY: all deps build run test check-tasks bench install uninstall clean
+.PHONY: all deps build run test check-tasks bench bench-redis install uninstall clean
 
 all: build
 
@@ -33,6 +33,11 @@ test: deps check-tasks
 bench: deps
 	$(SWIFT) build -c release
 	sh scripts/bench.sh
+
+# Discovery on a Redis with 1,000,000 unrelated keys, and 2 to 20 daemons on one Redis (minutes).
+bench-redis: deps
+	$(SWIFT) build -c release
+	python3 scripts/bench_redis.py
 
 install:
 	$(SWIFT) build -c release
