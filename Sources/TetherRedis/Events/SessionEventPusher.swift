@@ -17,6 +17,10 @@ public final class SessionEventPusher: Sendable {
     public static let queueCapacity = 1024
     /// Changes taken per round: small enough that a stop is never held up by a long batch.
     static let batchSize = 64
+    /// The pause after each batch: a session whose screen changes on every poll costs its peers at
+    /// most two entries a second (its changes meanwhile coalesce into the latest), while the first
+    /// change after a quiet spell still goes out at once.
+    public static let batchPause: Duration = .milliseconds(500)
     /// The topic a peer's heartbeat must hold to be pushed to.
     public static let topic = "sessions"
 
@@ -117,6 +121,7 @@ public final class SessionEventPusher: Sendable {
                 state.withLock { state in
                     if state.queue.isEmpty { state.dropping = false }
                 }
+                if await stop.wait(timeout: Self.batchPause, on: time) { return }
             }
         }
     }
