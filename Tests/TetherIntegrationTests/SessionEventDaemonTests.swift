@@ -81,5 +81,13 @@ import Testing
             }
         }
         #expect(removal, "\(daemon.process.log)")
+
+        // The reader sits in a 5 s BLOCK begun just now: the stop cuts it at once. (The client goes
+        // first: a WebSocket client still connected holds up the API's own stop.)
+        socket.close()
+        let asked = ContinuousClock.now
+        #expect(await daemon.stop() == 0, "\(daemon.process.log)")
+        #expect(ContinuousClock.now - asked < .seconds(3), "\(daemon.process.log)")
+        #expect(DrainTests.stopOrder(daemon.process.log) == ["api", "redis", "sessions", "store", "pool-monitor"], "\(daemon.process.log)")
     }
 }
