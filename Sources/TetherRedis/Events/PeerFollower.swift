@@ -10,6 +10,8 @@ struct PeerFollower {
     var bootstrapped: Set<String> = []
     /// Peers that did not answer, and when they may be asked again.
     var retryAt: [String: Duration] = [:]
+    /// The reader's link reconnections seen so far.
+    var reconnects = 0
 
     /// Interest was lost: the next period pulls every peer again.
     mutating func forgetBootstraps() {

@@ -21,6 +21,9 @@ public final class SessionEventPusher: Sendable {
     /// most two entries a second (its changes meanwhile coalesce into the latest), while the first
     /// change after a quiet spell still goes out at once.
     public static let batchPause: Duration = .milliseconds(500)
+    /// How often held changes look again for peers after Redis came back: one lock, and discovery
+    /// finds the peers again within its own retry pause.
+    static let discoveryPoll: Duration = .seconds(1)
     /// The topic a peer's heartbeat must hold to be pushed to.
     public static let topic = "sessions"
 
@@ -40,6 +43,8 @@ public final class SessionEventPusher: Sendable {
         var dropping = false
         /// Set at the first failed write of a streak, cleared by the next success.
         var failing = false
+        /// The discovery round during which a write last failed; nil once a round finished after it.
+        var failedInRound: Int?
     }
 
     /// A pusher for `computer` over its own link to `options`, pushing to the peers `directory` sees.
@@ -108,10 +113,18 @@ public final class SessionEventPusher: Sendable {
     private func pushLoop(until stop: AsyncEvent) async {
         while let batch = await nextBatch(until: stop) {
             let peers = directory.interested(in: Self.topic).map(\.name).filter { $0 != computer }
-            // Nobody listening: the feed is live, not history, so there is nothing to keep.
-            guard !peers.isEmpty else { continue }
+            guard !peers.isEmpty else {
+                if awaitsDiscovery {
+                    // Redis was away and discovery has not seen the peers again yet: hold the changes.
+                    restore(batch)
+                    if await stop.wait(timeout: Self.discoveryPoll, on: time) { return }
+                }
+                // Nobody listening: the feed is live, not history, so there is nothing to keep.
+                continue
+            }
             if let unsent = await push(batch, to: peers) {
                 restore(unsent)
+                state.withLock { $0.failedInRound = directory.counters.rounds }
                 do {
                     try await link.waitUntilConnected()
                 } catch {
@@ -138,6 +151,20 @@ public final class SessionEventPusher: Sendable {
             _ = await AsyncEvent.first(of: [wake, stop], timeout: nil, on: time)
         }
         return nil
+    }
+
+    /// True while no peer is online after a failed write and no discovery round has finished since:
+    /// the directory was emptied because Redis was away, not because the peers left.
+    private var awaitsDiscovery: Bool {
+        let (round, anyoneOnline) = (directory.counters.rounds, !directory.peers.isEmpty)
+        return state.withLock { state in
+            guard let failed = state.failedInRound else { return false }
+            if round != failed || anyoneOnline {
+                state.failedInRound = nil
+                return false
+            }
+            return true
+        }
     }
 
     /// Logs the first failed write of a streak (the link logs the lost connection itself).

@@ -88,6 +88,12 @@ public final class SessionEventReader: Sendable {
             }
             do {
                 try await link.waitUntilConnected()
+                if link.metrics.reconnects != peers.reconnects {
+                    // Events pushed while the link was down may be lost (a peer's push failed, or Redis
+                    // restarted empty): every peer is pulled again, reading goes on from the last id seen.
+                    peers.reconnects = link.metrics.reconnects
+                    peers.forgetBootstraps()
+                }
                 let from = try await resumePosition(position)
                 position = from
                 await bootstrapNewPeers(&peers)
