@@ -78,6 +78,22 @@ import Testing
         }
     }
 
+    @Test func aPeerStreamRedisRefusesIsSkippedWithOneLineAndServedAgainOnceFixed() async throws {
+        let server = try await RedisServer()
+        defer { server.remove() }
+        let admin = try PythonPeer(server)
+        let logs = LogRecorder()
+        _ = try await admin.link.send(["SET", RedisKeys.sessionEvents("interested"), "not a stream"])
+        try await withPusher(server, logs: logs) { bus, tally in
+            for index in 0..<3 { bus.publish(.created(session("s\(index)"))) }
+            #expect(await eventually { tally.current.pushFailures == 3 })
+            #expect(logs.count("Redis refused a session event for a peer") == 1)
+            _ = try? await admin.link.send(["DEL", RedisKeys.sessionEvents("interested")])
+            bus.publish(.created(session("fixed")))
+            #expect(await eventually { await pushed(to: "interested", on: admin.link) == ["updated:fixed:t"] })
+        }
+    }
+
     @Test func aStalledRedisNeverHoldsUpTheBusAndTheLatestChangesGoOutOnceItIsBack() async throws {
         let server = try await RedisServer()
         defer { server.remove() }

@@ -12,10 +12,13 @@ extension SessionEventPusher {
                 do {
                     _ = try await link.send(bytes: Self.xadd(to: peer, payload: payload))
                     tally.add { $0.pushed += 1 }
+                    state.withLock { _ = $0.refused.remove(peer) }
                 } catch {
                     tally.add { $0.pushFailures += 1 }
                     if error.code == .server {
-                        logger.warning("Redis refused a session event for a peer", metadata: [
+                        // Once per peer until a write to it succeeds again.
+                        guard state.withLock({ $0.refused.insert(peer).inserted }) else { continue }
+                        logger.warning("Redis refused a session event for a peer; its stream may not be a stream", metadata: [
                             "peer": "\(peer)", "session.id": "\(item.sessionID)", "error": "\(error.message)",
                         ])
                         continue

@@ -43,6 +43,8 @@ public final class SessionEventPusher: Sendable {
         var dropping = false
         /// Set at the first failed write of a streak, cleared by the next success.
         var failing = false
+        /// Peers whose stream Redis refused, logged once until a write to them succeeds.
+        var refused: Set<String> = []
         /// The discovery round during which a write last failed; nil once a round finished after it.
         var failedInRound: Int?
     }

@@ -89,8 +89,10 @@ extension SessionEventReader {
         }
         for (peer, sessions) in answers {
             guard let sessions else {
+                // Said once per streak: a peer that never answers is asked again quietly.
+                let level: Logger.Level = follower.retryAt[peer] == nil ? .warning : .debug
                 follower.retryAt[peer] = time.now + Self.bootstrapRetryInterval
-                logger.warning("a peer did not list its sessions; asking again later", metadata: ["peer": "\(peer)"])
+                logger.log(level: level, "a peer did not list its sessions; asking again later", metadata: ["peer": "\(peer)"])
                 continue
             }
             follower.bootstrapped.insert(peer)
