@@ -94,6 +94,9 @@ public struct APIServer: Component {
             throw TetherError(.unavailable, "cannot set mode \(String(socketMode, radix: 8)) on \(socketPath): \(String(cString: strerror(errno)))")
         }
         let subscription = environment.bus.subscribe("api.websocket") { event in hub.publish(event) }
+        // Peers' sessions reach the cache from Redis, not the bus: relayed to the clients alike.
+        let changes = environment.cache.changes()
+        let relay = environment.registry.spawn(name: "api.peer-sessions") { for await change in changes { hub.publish(change) } }
         context.logger.info("API listening", metadata: ["api.socket": "\(socketPath)", "api.socket_mode": "0\(String(socketMode, radix: 8))"])
         context.started()
         // Beat only on proof of work: the server task alive and answering GET /health on its socket.
@@ -103,6 +106,7 @@ public struct APIServer: Component {
         while await context.sleep(for: heartbeatInterval) {
             if server.isFinished {
                 environment.bus.unsubscribe(subscription)
+                relay.cancel()
                 await probes.stop()
                 await files.stop()
                 throw TetherError(.unavailable, "the API server on \(socketPath) stopped: \(failure.withLock { $0 } ?? "it returned on its own")")
@@ -117,6 +121,7 @@ public struct APIServer: Component {
             }
         }
         environment.bus.unsubscribe(subscription)
+        relay.cancel()
         await stopServer(group, server)
         await probes.stop()
         await files.stop()

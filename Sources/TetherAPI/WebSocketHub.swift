@@ -198,6 +198,19 @@ public final class WebSocketHub: Sendable {
         }
     }
 
+    /// A peer's session changed in the cache (PROTOCOL.md §4): sent as a local change is. This
+    /// computer's own changes reach the clients from the bus, so they are skipped here.
+    public func publish(_ change: CacheChange) {
+        switch change {
+        case .sessionUpdated(let session) where session.computer != computer:
+            broadcast(WireEvent(WireEventName.sessionUpdated, session).text)
+        case .sessionRemoved(let id, let host) where host != computer:
+            broadcast(WireEvent(WireEventName.sessionRemoved, SessionRemoved(sessionID: id, computer: host, status: nil)).text)
+        default:
+            break
+        }
+    }
+
     /// Queues `text` for every client (that `wants` it); drops the clients whose queue is full.
     private func broadcast(_ text: String, wants: (Client) -> Bool = { _ in true }) {
         let targets = state.withLock { state in state.clients.filter { wants($0.value) }.map { ($0.key, $0.value.continuation) } }

@@ -7,9 +7,13 @@ import TetherCore
 /// API's. Redis down at start: it still starts (the daemon serves its own computer) and joins when
 /// Redis comes back.
 ///
-/// Stop: the reader's pending blocking read is cut at once and, beside it, the heartbeat is deleted
-/// (peers see the computer leave at once); the reader answers what it took, then its reply link
-/// closes.
+/// Session events between computers (PROTOCOL.md §4) run beside them as registry tasks:
+/// ``SessionEventPusher`` sends this computer's own session changes to interested peers, and
+/// ``SessionEventReader`` keeps the peers' sessions in the cache while clients want them.
+///
+/// Stop: the readers' pending blocking reads are cut at once and, beside them, the heartbeat is
+/// deleted (peers see the computer leave at once); the request reader answers what it took, then
+/// its reply link closes.
 public struct RedisComponent: Component {
     public var name: String { RedisPeersService.componentName }
     public var heartbeatInterval: Duration { peers.heartbeatInterval }
@@ -17,18 +21,27 @@ public struct RedisComponent: Component {
     let peers: RedisPeersService
     let reader: RequestStreamReader
     let replies: RedisLink
+    let pusher: SessionEventPusher
+    let events: SessionEventReader
+    let tally = SessionEventTally()
     let registry: TaskRegistry
 
-    /// Wires the parts for `computer` over connections made from `options`.
+    /// Wires the parts for `computer` over connections made from `options`; peers' sessions go into
+    /// `cache`, this computer's changes are taken from `bus`, and `sessionBootstrap` (nil: none) asks
+    /// a peer for its sessions when clients start wanting them.
     public init(options: RedisConnectionOptions, computer: String, discoverySweep: Duration, commands: any SessionCommands,
-                settings: any SettingsStore, interest: SubscriptionInterest, registry: TaskRegistry, time: TimeSource,
-                logger: Logger) {
+                settings: any SettingsStore, interest: SubscriptionInterest, cache: SessionCache, bus: EventBus,
+                sessionBootstrap: SessionEventReader.Bootstrap? = nil, registry: TaskRegistry, time: TimeSource, logger: Logger) {
         let peersSettings = RedisPeersSettings(computerName: computer, discoverySweep: discoverySweep)
         peers = RedisPeersService(settings: peersSettings, link: RedisLink(options: options, name: "redis.peers", time: time, logger: logger),
                                   interest: interest, time: time)
         replies = RedisLink(options: options, name: "redis.replies", time: time, logger: logger)
         reader = RequestStreamReader(options: options, replyLink: replies, commands: commands, settings: settings, registry: registry,
                                      computer: computer, block: options.blockTimeout, time: time, logger: logger)
+        pusher = SessionEventPusher(options: options, computer: computer, bus: bus, directory: peers.directory, tally: tally,
+                                    time: time, logger: logger)
+        events = SessionEventReader(options: options, computer: computer, cache: cache, directory: peers.directory, interest: interest,
+                                    bootstrap: sessionBootstrap, tally: tally, block: options.blockTimeout, time: time, logger: logger)
         self.registry = registry
     }
 
@@ -36,10 +49,15 @@ public struct RedisComponent: Component {
     public var status: RedisPeersStatus { peers.status }
     public var directory: PeerDirectory { peers.directory }
     public var requests: RequestStreamCounters { reader.counts }
+    /// Session events pushed, received, rejected and dropped: for `/metrics`.
+    public var sessionEvents: SessionEventCounters { tally.current }
 
     public func run(context: ComponentContext) async throws {
         let readerStop = AsyncEvent()
         let reading = registry.spawn(name: "redis.reader", onShutdown: .complete) { [reader] in await reader.run(until: readerStop) }
+        let pushing = registry.spawn(name: "redis.events.push", onShutdown: .complete) { [pusher] in await pusher.run(until: readerStop) }
+        let eventReading = registry.spawn(name: "redis.events.read", onShutdown: .complete) { [events] in await events.run(until: readerStop) }
+        let tasks = [reading, pushing, eventReading]
         // The reader's blocking read is cut as soon as the stop is asked, beside the heartbeat's removal.
         registry.spawn(name: "redis.stop-relay") {
             await context.waitForStop()
@@ -48,22 +66,25 @@ public struct RedisComponent: Component {
         do {
             try await peers.run(context: context)
         } catch {
-            await stop(reading, readerStop)
+            await stop(tasks, readerStop)
             throw error
         }
-        await stop(reading, readerStop)
+        await stop(tasks, readerStop)
     }
 
-    /// Cuts the reader's blocking read and waits for it to end, even when this stop is cancelled
-    /// at the end of its share (the reader is then cancelled too), then closes the reply link.
-    private func stop(_ reading: TaskHandle, _ readerStop: AsyncEvent) async {
+    /// Cuts the readers' blocking reads and waits for the tasks to end, in order, even when this
+    /// stop is cancelled at the end of its share (they are then cancelled too), then closes the
+    /// reply link.
+    private func stop(_ tasks: [TaskHandle], _ readerStop: AsyncEvent) async {
         readerStop.fire()
-        await withTaskCancellationHandler {
-            await reading.waitUntilFinished()
-        } onCancel: {
-            reading.cancel()
+        for task in tasks {
+            await withTaskCancellationHandler {
+                await task.waitUntilFinished()
+            } onCancel: {
+                task.cancel()
+            }
+            await task.waitUntilFinishedIgnoringCancellation()
         }
-        await reading.waitUntilFinishedIgnoringCancellation()
         await replies.close()
     }
 }
