@@ -22,6 +22,10 @@ public struct APIServer: Component {
     public static let maximumClientMessage = 1 << 20
     /// WebSocket pings keep idle connections (and their peers) honest.
     public static let pingInterval: Duration = .seconds(20)
+    /// How long a WebSocket client has to answer the server's close (at a stop, or after a ping
+    /// timeout) before its connection is cut: a client that is alive answers within milliseconds,
+    /// and one that is not must not hold the API's stop past its share of `timeouts.shutdown`.
+    public static let webSocketCloseTimeout: Duration = .milliseconds(500)
 
     let socketPath: String
     let socketMode: UInt16
@@ -61,7 +65,8 @@ public struct APIServer: Component {
         let app = Application(
             router: router,
             server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(
-                ws: .init(maxFrameSize: Self.maximumClientMessage, autoPing: .enabled(timePeriod: Self.pingInterval)))),
+                ws: .init(maxFrameSize: Self.maximumClientMessage, autoPing: .enabled(timePeriod: Self.pingInterval),
+                          closeTimeout: Self.webSocketCloseTimeout))),
             configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "tetherd/\(version)"),
             onServerRunning: { _ in listening.fire() },
             logger: logger
@@ -122,6 +127,7 @@ public struct APIServer: Component {
         }
         environment.bus.unsubscribe(subscription)
         relay.cancel()
+        hub.disconnectAll()
         await stopServer(group, server)
         await probes.stop()
         await files.stop()
@@ -141,25 +147,37 @@ public struct APIServer: Component {
     }
 
     /// One WebSocket connection: its queue drained into the socket while its messages are read.
+    ///
+    /// Whichever side ends first decides: the client leaving (or sending invalid JSON) ends the queue,
+    /// which is flushed first; the hub dropping the client (too slow, or the API stopping) stops the
+    /// reading at once, so a client that never hangs up cannot hold the connection open.
     private static func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, hub: WebSocketHub) async {
         let (id, messages) = hub.connect()
         defer { hub.disconnect(id) }
-        await withThrowingTaskGroup(of: Void.self) { group in
+        await withTaskGroup(of: ConnectionSide.self) { group in
             // registry-exempt: the connection's writer, a child of the server's connection task, ended with it.
             group.addTask {  // registry-exempt: see above
-                for await text in messages { try await outbound.write(.text(text)) }
-            }
-            do {
-                for try await message in inbound.messages(maxSize: maximumClientMessage) {
-                    guard case .text(let text) = message else { continue }
-                    guard await hub.receive(text, from: id) else { break }
+                for await text in messages {
+                    do { try await outbound.write(.text(text)) } catch { break }
                 }
-            } catch {
-                // The client went away or sent something unreadable: the connection ends either way.
+                return .writer
             }
-            // Flush what is queued (an error message, say), then end.
-            hub.disconnect(id)
-            try? await group.waitForAll()
+            // registry-exempt: the connection's reader, a child of the server's connection task, ended with it.
+            group.addTask {  // registry-exempt: see above
+                do {
+                    for try await message in inbound.messages(maxSize: maximumClientMessage) {
+                        guard case .text(let text) = message else { continue }
+                        guard await hub.receive(text, from: id) else { break }
+                    }
+                } catch {
+                    // The client went away or sent something unreadable: the connection ends either way.
+                }
+                // Ends the queue once what is in it (an error message, say) is written.
+                hub.disconnect(id)
+                return .reader
+            }
+            if await group.next() == .writer { group.cancelAll() }
+            await group.waitForAll()
         }
     }
 
@@ -238,4 +256,9 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return APIResponse.detail(error.body ?? error.status.reasonPhrase, status: error.status)
         }
     }
+}
+
+/// The two halves of a WebSocket connection, named by the one that ended first.
+private enum ConnectionSide {
+    case reader, writer
 }

@@ -81,6 +81,13 @@ public final class WebSocketHub: Sendable {
         if client != nil { logger.debug("websocket client disconnected", metadata: ["ws.client": "\(id)"]) }
     }
 
+    /// Ends every client's queue, so each connection flushes what it has, stops reading and closes:
+    /// the API's stop, which must not wait for clients to hang up on their own.
+    func disconnectAll() {
+        let ids = state.withLock { Array($0.clients.keys) }
+        for id in ids { disconnect(id) }
+    }
+
     /// Handles one text message from a client; false when the connection should end (invalid JSON).
     func receive(_ text: String, from id: Int) async -> Bool {
         guard let data = text.data(using: .utf8), let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
