@@ -168,7 +168,7 @@ let package = Package(
         .testTarget(
             name: "TetherIntegrationTests",
             dependencies: [
-                "TetherCore", "TetherStore", "TetherRedis", "TetherTerminal", "TetherDaemon", "TetherClient", "CHiredis",
+                "TetherCore", "TetherStore", "TetherRedis", "TetherTerminal", "TetherDaemon", "TetherAPI", "TetherClient", "CHiredis",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

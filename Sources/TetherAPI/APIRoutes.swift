@@ -23,6 +23,8 @@ struct APIRoutes: Sendable {
 
     /// The most ended sessions one listing returns (newest first).
     static let endedListLimit = 1000
+    /// The `computer` value that means this computer, whatever its name.
+    static let localAlias = "local"
 
     func register(on router: Router<Context>) {
         router.get("health") { _, _ in APIResponse.json(Array(#"{"status":"ok"}"#.utf8)) }
@@ -33,73 +35,30 @@ struct APIRoutes: Sendable {
         }
         router.get("sessions") { request, _ in await listSessions(request) }
         router.post("sessions") { request, _ in await createSession(request) }
-        router.get("sessions/:id") { _, context in
+        router.get("sessions/:id") { request, context in
             let id = context.parameters.get("id") ?? ""
-            do {
-                return APIResponse.json(try await environment.commands.session(id).summaryJSON)
-            } catch {
-                return APIResponse.error(error, action: "get session")
-            }
+            return await onSession(id, request, action: "get session",
+                                   local: { APIResponse.json(try await environment.commands.session(id).summaryJSON) },
+                                   remote: { host, peers in try await remoteSessionSummary(id, on: host, peers) })
         }
-        router.delete("sessions/:id") { _, context in
+        router.delete("sessions/:id") { request, context in
             let id = context.parameters.get("id") ?? ""
-            do {
+            return await onSession(id, request, action: "end session", local: {
                 let ended = try await environment.commands.endSession(sessionID: id)
                 return APIResponse.json(SessionEndedReply(message: "Session \(id) ended", session: ended))
-            } catch {
-                return APIResponse.error(error, action: "end session")
-            }
+            }, remote: { host, peers in try await endRemoteSession(id, on: host, peers) })
         }
         router.post("sessions/:id/message") { request, context in await sendMessage(request, id: context.parameters.get("id") ?? "") }
         router.post("sessions/:id/keys") { request, context in await sendKeys(request, id: context.parameters.get("id") ?? "") }
         router.get("sessions/:id/transcript") { request, context in await transcript(request, id: context.parameters.get("id") ?? "") }
         router.get("computers") { _, _ in await computers() }
-        router.get("projects") { request, _ in projects(computer: request.query("computer"), withTodos: false) }
+        router.get("projects") { request, _ in await projects(request) }
         router.get("projects-with-todos") { _, _ in await projectsWithTodos() }
         router.get("todos") { request, _ in await todos(project: request.query("project")) }
         router.get("agents/availability") { _, _ in await availability() }
     }
 
     // MARK: Sessions
-
-    private func listSessions(_ request: Request) async -> Response {
-        var statuses: Set<SessionStatus>?
-        if let text = request.query("status"), !text.isEmpty {
-            var parsed: Set<SessionStatus> = []
-            for name in text.split(separator: ",") {
-                guard let status = SessionStatus(rawValue: String(name)) else {
-                    return APIResponse.problems([ValidationProblem(
-                        type: "literal_error", location: ["query", "status"],
-                        message: "Input should be " + SessionStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "), input: String(name))])
-                }
-                parsed.insert(status)
-            }
-            statuses = parsed
-        }
-        // `local` means this computer; an empty value means no filter.
-        var computer = request.query("computer").flatMap { $0.isEmpty ? nil : $0 }
-        if computer == "local" { computer = environment.computer }
-        var sessions: [Session] = []
-        if computer == nil || computer == environment.computer {
-            // Live ones from the cache; ended ones, only when asked for, from the store.
-            let live = await environment.commands.listSessions()
-            sessions = live.filter { statuses?.contains($0.status) ?? true }
-            if let ended = statuses?.intersection([.exited, .closed]), !ended.isEmpty {
-                do {
-                    sessions += try await environment.commands.endedSessions(statuses: ended, limit: Self.endedListLimit)
-                } catch {
-                    return APIResponse.error(error, action: "list sessions")
-                }
-            }
-        }
-        if computer != environment.computer {
-            let wanted = statuses ?? Set(SessionStatus.allCases.filter(\.isLive))
-            let remote = computer.map { environment.cache.sessions(computer: $0, statuses: wanted) }
-                ?? environment.cache.sessions(statuses: wanted).filter { $0.computer != environment.computer }
-            sessions += remote
-        }
-        return APIResponse.json(Session.jsonArray(sessions))
-    }
 
     private func createSession(_ request: Request) async -> Response {
         var body: JSONBody
@@ -109,20 +68,16 @@ struct APIRoutes: Sendable {
         }
         let agents = environment.agents()
         let computer = body.string("computer", required: true, minLength: 2)
+        let isLocal = computer == nil || computer == environment.computer || computer == Self.localAlias
         let projectDir = body.string("project_dir", required: true, minLength: 2)
-        let agent = body.literal("agent", agents.keys.sorted() + ["shell"], default: nil)
+        // A peer has agents of its own and judges the name itself.
+        let agent = isLocal ? body.literal("agent", agents.keys.sorted() + ["shell"], default: nil) : body.string("agent")
         let mode = body.literal("thinking_mode", ["fast", "med", "slow", "deep"], default: "slow")
         let title = body.string("title")
         let message = body.string("message")
         let command = body.string("command")
         let shell = body.bool("shell")
         guard body.problems.isEmpty else { return APIResponse.problems(body.problems) }
-        if let computer, computer != environment.computer, computer != "local" {
-            if environment.cache.computers().contains(where: { $0.name == computer }) {
-                return APIResponse.failure("Computer \(computer) is a peer; creating sessions on peers needs Redis, which this daemon does not use yet", status: .serviceUnavailable)
-            }
-            return APIResponse.failure("Computer \(computer) not found; this computer is \(environment.computer)", status: .notFound)
-        }
         let startAgent = shell || agent == "shell" ? nil : agent
         var request = NewSessionRequest(workingDirectory: projectDir, agent: startAgent, thinkingMode: mode, title: title,
                                         message: message, origin: "rest")
@@ -130,6 +85,7 @@ struct APIRoutes: Sendable {
             // A command for a plain shell: typed as its first line, after any message.
             request.message = [message, command].compactMap { $0 }.joined(separator: "\n")
         }
+        if let computer, !isLocal { return await createRemoteSession(request, on: computer) }
         do {
             let session = try await environment.commands.newSession(request)
             return APIResponse.json(SessionCreatedReply(sessionID: session.id, tmuxSessionName: session.record.tmuxSessionName, session: session))
@@ -146,12 +102,14 @@ struct APIRoutes: Sendable {
         }
         let text = body.string("message", required: true, minLength: 1)
         guard body.problems.isEmpty, let text else { return APIResponse.problems(body.problems) }
-        do {
+        let sent = Array(#"{"status":"success","result":{"status":"success"}}"#.utf8)
+        return await onSession(id, request, action: "send message", local: {
             try await environment.commands.sendMessage(sessionID: id, text: text, adapter: "rest")
-            return APIResponse.json(Array(#"{"status":"success","result":{"status":"success"}}"#.utf8))
-        } catch {
-            return APIResponse.error(error, action: "send message")
-        }
+            return APIResponse.json(sent)
+        }, remote: { host, peers in
+            try await peers.sendMessage(on: host, sessionID: id, text: text)
+            return APIResponse.json(sent)
+        })
     }
 
     private func sendKeys(_ request: Request, id: String) async -> Response {
@@ -164,12 +122,14 @@ struct APIRoutes: Sendable {
         let count = body.int("count", default: 1, range: 1...1000)
         if keys == nil, body.problems.isEmpty { body.problems.append(.missing(["body", "keys"])) }
         guard body.problems.isEmpty, let keys, !keys.isEmpty else { return APIResponse.problems(body.problems.isEmpty ? [.missing(["body", "keys"])] : body.problems) }
-        do {
+        let pressed = Array(#"{"status":"success"}"#.utf8)
+        return await onSession(id, request, action: "send keys", local: {
             for key in keys { try await environment.commands.sendKeys(sessionID: id, key: key, count: count) }
-            return APIResponse.json(Array(#"{"status":"success"}"#.utf8))
-        } catch {
-            return APIResponse.error(error, action: "send keys")
-        }
+            return APIResponse.json(pressed)
+        }, remote: { host, peers in
+            for key in keys { try await peers.sendKeys(on: host, sessionID: id, key: key, count: count) }
+            return APIResponse.json(pressed)
+        })
     }
 
     private func transcript(_ request: Request, id: String) async -> Response {
@@ -181,40 +141,15 @@ struct APIRoutes: Sendable {
             }
             tailChars = number
         }
-        do {
+        return await onSession(id, request, action: "get transcript", local: {
             let (session, messages) = try await environment.commands.sessionOutput(sessionID: id, tailChars: tailChars)
             return APIResponse.json(TranscriptReply(session.output(messages: messages)))
-        } catch {
-            return APIResponse.error(error, action: "get transcript")
-        }
+        }, remote: { host, peers in
+            APIResponse.json(TranscriptReply(try await peers.sessionOutput(on: host, sessionID: id, tailChars: tailChars)))
+        })
     }
 
     // MARK: Computers, projects, agents
-
-    private func computers() async -> Response {
-        let (info, _) = await environment.commands.computerInfo()
-        var local = info
-        local.isLocal = true
-        local.tmuxBinary = environment.tmuxBinary()
-        let remote = environment.cache.computers().filter { !$0.isLocal && $0.name != info.name }.map { peer in
-            var peer = peer
-            peer.tmuxBinary = nil
-            return peer
-        }
-        return APIResponse.json([local] + remote)
-    }
-
-    private func projects(computer: String?, withTodos: Bool) -> Response {
-        let local = environment.commands.listProjects()
-        var all: [Project.Listing] = []
-        if computer == nil || computer == environment.computer || computer == "local" {
-            all += local.map { $0.listed(on: environment.computer, as: .rest) }
-        }
-        for peer in environment.cache.computers() where !peer.isLocal && peer.name != environment.computer && (computer == nil || computer == peer.name) {
-            all += environment.cache.projects(computer: peer.name).map { $0.listed(on: peer.name, as: .rest) }
-        }
-        return APIResponse.json(all)
-    }
 
     private func projectsWithTodos() async -> Response {
         let local = environment.commands.listProjects()

@@ -25,6 +25,10 @@ public struct RedisComponent: Component {
     let events: SessionEventReader
     let tally = SessionEventTally()
     let registry: TaskRegistry
+    let requester: RedisRequester
+    let refresher: PeerInfoRefresher
+    /// The other computers as the API reaches them (requests to peers, replies, listings).
+    public let gateway: RedisPeerGateway
 
     /// Wires the parts for `computer` over connections made from `options`; peers' sessions go into
     /// `cache`, this computer's changes are taken from `bus`, and `sessionBootstrap` (nil: none) asks
@@ -40,9 +44,15 @@ public struct RedisComponent: Component {
                                      computer: computer, block: options.blockTimeout, time: time, logger: logger)
         pusher = SessionEventPusher(options: options, computer: computer, bus: bus, directory: peers.directory, tally: tally,
                                     time: time, logger: logger)
-        events = SessionEventReader(options: options, computer: computer, cache: cache, directory: peers.directory, interest: interest,
-                                    bootstrap: sessionBootstrap, tally: tally, block: options.blockTimeout, time: time, logger: logger)
         self.registry = registry
+        let requester = RedisRequester(options: options, computer: computer, time: time, logger: logger)
+        let gateway = RedisPeerGateway(requester: requester, directory: peers.directory, cache: cache, time: time, logger: logger)
+        self.requester = requester
+        self.gateway = gateway
+        events = SessionEventReader(options: options, computer: computer, cache: cache, directory: peers.directory, interest: interest,
+                                    bootstrap: sessionBootstrap ?? { await gateway.pullSessions(of: $0) }, tally: tally,
+                                    block: options.blockTimeout, time: time, logger: logger)
+        refresher = PeerInfoRefresher(requester: requester, directory: peers.directory, cache: cache, time: time, logger: logger)
     }
 
     /// The peers this computer sees, and its request stream's position: for `/status` and `/metrics`.
@@ -51,6 +61,8 @@ public struct RedisComponent: Component {
     public var requests: RequestStreamCounters { reader.counts }
     /// Session events pushed, received, rejected and dropped: for `/metrics`.
     public var sessionEvents: SessionEventCounters { tally.current }
+    /// Round-trip times and failures of this computer's requests to peers.
+    public var requestTimings: RequestTimings { requester.timings }
 
     public func run(context: ComponentContext) async throws {
         let readerStop = AsyncEvent()
@@ -58,6 +70,8 @@ public struct RedisComponent: Component {
         let pushing = registry.spawn(name: "redis.events.push", onShutdown: .complete) { [pusher] in await pusher.run(until: readerStop) }
         let eventReading = registry.spawn(name: "redis.events.read", onShutdown: .complete) { [events] in await events.run(until: readerStop) }
         let tasks = [reading, pushing, eventReading]
+        let asking = registry.spawn(name: "redis.requester", onShutdown: .cancel) { [requester] in await requester.run() }
+        registry.spawn(name: "redis.peer-info", onShutdown: .cancel) { [refresher] in await refresher.run(until: readerStop) }
         // The reader's blocking read is cut as soon as the stop is asked, beside the heartbeat's removal.
         registry.spawn(name: "redis.stop-relay") {
             await context.waitForStop()
@@ -66,16 +80,16 @@ public struct RedisComponent: Component {
         do {
             try await peers.run(context: context)
         } catch {
-            await stop(tasks, readerStop)
+            await stop(tasks, readerStop, asking)
             throw error
         }
-        await stop(tasks, readerStop)
+        await stop(tasks, readerStop, asking)
     }
 
     /// Cuts the readers' blocking reads and waits for the tasks to end, in order, even when this
     /// stop is cancelled at the end of its share (they are then cancelled too), then closes the
-    /// reply link.
-    private func stop(_ tasks: [TaskHandle], _ readerStop: AsyncEvent) async {
+    /// reply link; last, the requester's waits end at once and its links close.
+    private func stop(_ tasks: [TaskHandle], _ readerStop: AsyncEvent, _ asking: TaskHandle) async {
         readerStop.fire()
         for task in tasks {
             await withTaskCancellationHandler {
@@ -86,5 +100,7 @@ public struct RedisComponent: Component {
             await task.waitUntilFinishedIgnoringCancellation()
         }
         await replies.close()
+        await requester.stop()
+        await asking.waitUntilFinishedIgnoringCancellation()
     }
 }

@@ -48,16 +48,33 @@ enum CLI {
         print(response.text)
     }
 
-    /// The full id of `reference`: an id, a unique prefix of a live session's id, or a tmux name.
-    static func resolve(_ reference: String, client: TetherHTTPClient) throws -> String {
-        if reference.count == 36 { return reference }
+    /// A session as the daemon lists it: its full id and, when the listing said, its computer.
+    struct ResolvedSession {
+        let id: String
+        let computer: String?
+
+        /// `computer=<name>` for a request about it, so the daemon sends it to its host without a
+        /// lookup of its own; empty when the computer is not known.
+        var computerQuery: String { computer.map { "computer=" + CLI.escape($0) } ?? "" }
+
+        /// `path` with the computer query appended.
+        func path(_ path: String) -> String {
+            computerQuery.isEmpty ? path : path + (path.contains("?") ? "&" : "?") + computerQuery
+        }
+    }
+
+    /// The full id of `reference`: an id, a unique prefix of a live session's id, or a tmux name,
+    /// among the live sessions of every computer the daemon sees.
+    static func resolve(_ reference: String, client: TetherHTTPClient) throws -> ResolvedSession {
+        if reference.count == 36 { return ResolvedSession(id: reference, computer: nil) }
         let sessions = try decode([SessionSummary].self, call { try client.get("/sessions") })
-        let ids = sessions.map(\.sessionID)
-        let matches = sessions.filter { $0.sessionID.hasPrefix(reference) || $0.tmuxSessionName == reference }.map(\.sessionID)
+        let matches = sessions.filter { $0.sessionID.hasPrefix(reference) || $0.tmuxSessionName == reference }
         switch matches.count {
-        case 1: return matches[0]
-        case 0: throw ExitError(message: "no live session matches \(reference); `tether ls` lists them (\(ids.count) live)")
-        default: throw ExitError(message: "\(reference) matches \(matches.count) sessions (\(matches.map { String($0.prefix(12)) }.joined(separator: ", "))); give more of the id")
+        case 1: return ResolvedSession(id: matches[0].sessionID, computer: matches[0].computer)
+        case 0: throw ExitError(message: "no live session matches \(reference); `tether ls` lists them (\(sessions.count) live)")
+        default:
+            let named = matches.map { "\($0.sessionID.prefix(12)) on \($0.computer ?? "?")" }
+            throw ExitError(message: "\(reference) matches \(matches.count) sessions (\(named.joined(separator: ", "))); give more of the id")
         }
     }
 
@@ -96,6 +113,17 @@ enum CLI {
         if bytes >= 1_073_741_824 { return String(format: "%.1fG", bytes / 1_073_741_824) }
         if bytes >= 1_048_576 { return String(format: "%.1fM", bytes / 1_048_576) }
         return String(format: "%.0fK", bytes / 1024)
+    }
+
+    /// `45.1%` of a figure, or `-`.
+    static func percent(_ value: Double?) -> String {
+        guard let value else { return "-" }
+        return String(format: "%.1f%%", value)
+    }
+
+    /// `15.5G` of a figure in gigabytes.
+    static func gigabytes(_ value: Double) -> String {
+        String(format: "%.1fG", value)
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -17,15 +17,20 @@ struct Status: ParsableCommand {
 }
 
 struct Computers: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the computers this daemon knows.")
+    static let configuration = CommandConfiguration(abstract: "List the computers online: this one and its peers, with memory, disk and CPU use.")
     @OptionGroup var connection: Connection
 
     func run() throws {
         let response = try CLI.call { try connection.client.get("/computers") }
         if connection.json { return CLI.printRaw(response) }
         let rows = try CLI.decode([ComputerInfo].self, response).map { computer in
-            [computer.name, computer.user, computer.host ?? "-", computer.role, computer.isLocal ? "yes" : "no"]
+            let stats = computer.systemStats
+            return [computer.name + (computer.isLocal ? " *" : ""), computer.user, computer.host ?? "-", computer.role,
+                    stats.map { "\(CLI.percent($0.memoryPercentUsed)) of \(CLI.gigabytes($0.memoryTotalGB))" } ?? "-",
+                    stats.map { "\(CLI.percent($0.diskPercentUsed)) of \(CLI.gigabytes($0.diskTotalGB))" } ?? "-",
+                    CLI.percent(stats?.cpuPercentUsed)]
         }
-        CLI.table(["NAME", "USER", "HOST", "ROLE", "LOCAL"], rows)
+        CLI.table(["NAME", "USER", "HOST", "ROLE", "MEMORY", "DISK", "CPU"], rows)
+        print("(* this computer)")
     }
 }

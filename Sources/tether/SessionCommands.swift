@@ -3,7 +3,7 @@ import Foundation
 import TetherWire
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List sessions (live ones unless --status says otherwise).")
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List sessions of every computer the daemon sees (live ones unless --status says otherwise).")
     @OptionGroup var connection: Connection
     @Option(help: "Only sessions on this computer.") var computer: String?
     @Option(help: "Only sessions with these statuses, comma-separated: creating, active, idle, exited, closed.") var status: String?
@@ -15,11 +15,11 @@ struct List: ParsableCommand {
         let response = try CLI.call { try connection.client.get("/sessions" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))) }
         if connection.json { return CLI.printRaw(response) }
         let rows = try CLI.decode([SessionSummary].self, response).map { session in
-            [String(session.sessionID.prefix(8)), session.status, session.computer ?? "", CLI.ago(session.lastActivity),
+            [String(session.sessionID.prefix(8)), session.computer ?? "", session.status, CLI.ago(session.lastActivity),
              CLI.cpu(session.cpuSeconds), CLI.bytes(session.memoryBytes), session.workingDirectory ?? "", session.title ?? ""]
         }
         if rows.isEmpty { return print("no sessions") }
-        CLI.table(["ID", "STATUS", "COMPUTER", "ACTIVE", "CPU", "MEM", "DIRECTORY", "TITLE"], rows)
+        CLI.table(["ID", "COMPUTER", "STATUS", "ACTIVE", "CPU", "MEM", "DIRECTORY", "TITLE"], rows)
     }
 }
 
@@ -27,7 +27,7 @@ struct New: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Start a session: a shell, an agent, or a command in a shell.",
                                                     discussion: "Example: tether new --project ~/src/app -- make test")
     @OptionGroup var connection: Connection
-    @Option(help: "The computer to start it on (default: this one).") var computer: String?
+    @Option(help: "The computer to start it on: this one (the default) or an online peer (`tether computers`).") var computer: String?
     @Option(help: "Its working directory (default: the current directory).") var project: String?
     @Option(help: "An agent from the daemon's agents section (claude, codex, gemini, ...).") var agent: String?
     @Option(help: "A title for it.") var title: String?
@@ -55,8 +55,8 @@ struct Send: ParsableCommand {
 
     func run() throws {
         let client = connection.client
-        let id = try CLI.resolve(session, client: client)
-        let response = try CLI.call { try client.send("POST", "/sessions/\(id)/message", body: MessageRequest(message: text)) }
+        let target = try CLI.resolve(session, client: client)
+        let response = try CLI.call { try client.send("POST", target.path("/sessions/\(target.id)/message"), body: MessageRequest(message: text)) }
         if connection.json { CLI.printRaw(response) }
     }
 }
@@ -70,8 +70,8 @@ struct Keys: ParsableCommand {
 
     func run() throws {
         let client = connection.client
-        let id = try CLI.resolve(session, client: client)
-        let response = try CLI.call { try client.send("POST", "/sessions/\(id)/keys", body: KeysRequest(keys: keys, count: count)) }
+        let target = try CLI.resolve(session, client: client)
+        let response = try CLI.call { try client.send("POST", target.path("/sessions/\(target.id)/keys"), body: KeysRequest(keys: keys, count: count)) }
         if connection.json { CLI.printRaw(response) }
     }
 }
@@ -83,8 +83,8 @@ struct Close: ParsableCommand {
 
     func run() throws {
         let client = connection.client
-        let id = try CLI.resolve(session, client: client)
-        let response = try CLI.call { try client.request("DELETE", "/sessions/\(id)") }
+        let target = try CLI.resolve(session, client: client)
+        let response = try CLI.call { try client.request("DELETE", target.path("/sessions/\(target.id)")) }
         if connection.json { CLI.printRaw(response) }
     }
 }

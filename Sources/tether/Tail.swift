@@ -17,9 +17,10 @@ struct Tail: ParsableCommand {
 
     func run() throws {
         let client = connection.client
-        let id = try CLI.resolve(session, client: client)
+        let target = try CLI.resolve(session, client: client)
+        let id = target.id
         if !follow {
-            let response = try CLI.call { try client.get("/sessions/\(id)/transcript?tail_chars=\(chars)") }
+            let response = try CLI.call { try client.get(target.path("/sessions/\(id)/transcript?tail_chars=\(chars)")) }
             if connection.json { return CLI.printRaw(response) }
             print(try CLI.decode(TranscriptReply.self, response).transcript)
             return
