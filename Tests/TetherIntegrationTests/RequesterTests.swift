@@ -125,3 +125,34 @@ import Testing
         }
     }
 }
+
+extension RequesterTests {
+    /// Round trips to a Tether responder on loopback, one after another and 20 at a time: the
+    /// figures go to the log (the goal is a p99 under 5 ms); the bound here only catches a wait
+    /// that a lost wake-up would cause (a full BLOCK).
+    @Test func roundTripsStayFarBelowTheReadersBlock() async throws {
+        let server = try await RedisServer()
+        defer { server.remove() }
+        let commands = RecordingCommands(computer: "tether1")
+        try await withRequestReader(server, settings: InMemorySettingsStore(), commands: commands) { reader in
+            #expect(await eventually { reader.counts.cursor != nil })
+            try await withRequester(server) { requester in
+                var times: [Duration] = []
+                for _ in 0..<300 { times.append(try await requester.request(.getComputerInfo, to: "tether1", acceptsUnlabelled: false).roundTrip) }
+                for _ in 0..<15 {
+                    times += await withTaskGroup(of: Duration?.self) { group in
+                        for _ in 0..<20 {
+                            group.addTask { try? await requester.request(.listSessions, to: "tether1", acceptsUnlabelled: false).roundTrip }
+                        }
+                        return await group.reduce(into: []) { if let time = $1 { $0.append(time) } }
+                    }
+                }
+                #expect(times.count == 600)
+                let sorted = times.sorted()
+                let p50 = sorted[sorted.count / 2], p99 = sorted[sorted.count * 99 / 100]
+                print("request round trip on loopback: p50 \(p50), p99 \(p99), n \(sorted.count)")
+                #expect(p99 < .seconds(1), "p50 \(p50), p99 \(p99)")
+            }
+        }
+    }
+}
