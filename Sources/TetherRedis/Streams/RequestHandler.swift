@@ -11,11 +11,14 @@ public struct RequestHandler: Sendable {
     let commands: any SessionCommands
     let computer: String
     let logger: Logger
+    /// Where `watch_screen` leases go; without it the command has no handler here.
+    let screens: ScreenPublisher?
 
-    /// A handler running requests on `commands` for this computer, `computer`.
-    public init(commands: any SessionCommands, computer: String, logger: Logger) {
+    /// A handler running requests on `commands` for this computer, `computer`; `screens` serves `watch_screen`.
+    public init(commands: any SessionCommands, computer: String, screens: ScreenPublisher? = nil, logger: Logger) {
         self.commands = commands
         self.computer = computer
+        self.screens = screens
         self.logger = logger
     }
 
@@ -80,6 +83,7 @@ public struct RequestHandler: Sendable {
             return ReplyEnvelope.success()
         case .changeDirectory, .startAgent, .resumeAgent, .restartAgent, .rename:
             return ReplyEnvelope.failure("\(command.name) is not supported by \(computer) (a Tether daemon) yet; use message or keys instead.")
+        case .watchScreen(let seconds): return try await watchScreen(session, leaseSeconds: seconds, watcher: request.initiator)
         case .unknown(let name):
             return ReplyEnvelope.noHandler(for: name)
         }

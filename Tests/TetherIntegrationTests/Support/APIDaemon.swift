@@ -11,10 +11,11 @@ final class APIDaemon: @unchecked Sendable {
     let process: ChildProcess
     let socket: String
     let project: String
-    let computer = "apihost"
+    let computer: String
 
     init(websocketQueue: Int = 1024, environment extra: [String: String] = [:], binary: String = Binaries.tetherd,
-         configuration more: String = "") async throws {
+         configuration more: String = "", computer: String = "apihost") async throws {
+        self.computer = computer
         socket = dir.file("run/api.sock")
         project = dir.file("project")
         try FileManager.default.createDirectory(atPath: project + "/todos/cache-unification", withIntermediateDirectories: true)
