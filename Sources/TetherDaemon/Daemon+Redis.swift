@@ -22,7 +22,8 @@ extension Daemon {
         }
         return RedisComponent(
             options: options, computer: configuration.computer.name, discoverySweep: .seconds(redis.discoverySweep),
-            commands: runtime.commands, settings: runtime.store, interest: interest, bus: runtime.bus, registry: registry, time: time, logger: logger
+            commands: runtime.commands, settings: runtime.store, interest: interest, cache: runtime.cache, bus: runtime.bus,
+            registry: registry, time: time, logger: logger
         )
     }
 }

@@ -5,6 +5,7 @@ import Prometheus
 import Synchronization
 import TetherAPI
 import TetherCore
+import TetherRedis
 import TetherSystemd
 import TetherTerminal
 import UnixSignals
@@ -59,23 +60,25 @@ public enum Daemon {
         let board = HealthBoard(time: time)
         // What the WebSocket clients want: reported by the API, read by the Redis heartbeat.
         let interest = SubscriptionInterest()
-        let api = APIServer(
-            socketPath: configuration.api.socket, socketMode: configuration.api.socketMode, websocketQueue: configuration.api.websocketQueue,
-            environment: apiEnvironment(runtime: runtime, registry: registry, settings: settings, board: board, origin: origin,
-                                        interest: interest, time: time),
-            version: version, time: time, logger: logger
-        )
-        runtime.poller.observeBatches { [metrics = api.metrics] in metrics.recordPoll(duration: $0) }
-        // Anything that records through swift-metrics (the API's request metrics) lands in /metrics too.
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: api.metrics.registry))
-        let redis: [any Component]
+        // Made before the API, which reaches the peers through its gateway.
+        let redisLayer: RedisComponent?
         do {
-            redis = try redisComponent(configuration, runtime: runtime, interest: interest, registry: registry, time: time, logger: logger).map { [$0] } ?? []
+            redisLayer = try redisComponent(configuration, runtime: runtime, interest: interest, registry: registry, time: time, logger: logger)
         } catch {
             logger.critical("invalid Redis configuration", metadata: ["error": "\(error)"])
             notifier.notify([ServiceNotification.status("failed: \(error)")])
             exit(1)
         }
+        let redis: [any Component] = redisLayer.map { [$0] } ?? []
+        let api = APIServer(
+            socketPath: configuration.api.socket, socketMode: configuration.api.socketMode, websocketQueue: configuration.api.websocketQueue,
+            environment: apiEnvironment(runtime: runtime, registry: registry, settings: settings, board: board, origin: origin,
+                                        interest: interest, peers: redisLayer?.gateway, time: time),
+            version: version, time: time, logger: logger
+        )
+        runtime.poller.observeBatches { [metrics = api.metrics] in metrics.recordPoll(duration: $0) }
+        // Anything that records through swift-metrics (the API's request metrics) lands in /metrics too.
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: api.metrics.registry))
         // Started in this order, each once the one before can serve; stopped in reverse: the API stops
         // accepting first, then Redis (the heartbeat goes, the request stream stops), then the
         // sessions and their pollers, the store last.
@@ -118,7 +121,8 @@ public enum Daemon {
 
     /// What the API serves from: the command layer, the cache, and read-only views for `/status` and `/metrics`.
     static func apiEnvironment(runtime: SessionRuntime, registry: TaskRegistry, settings: LiveConfiguration, board: HealthBoard,
-                               origin: ConfigurationLoader.Origin, interest: SubscriptionInterest, time: TimeSource) -> APIEnvironment {
+                               origin: ConfigurationLoader.Origin, interest: SubscriptionInterest, peers: (any PeerGateway)?,
+                               time: TimeSource) -> APIEnvironment {
         let computer = settings.current.computer.name
         let cache = runtime.cache
         let bus = runtime.bus
@@ -150,7 +154,7 @@ public enum Daemon {
                 }
                 return sample
             },
-            interest: interest
+            interest: interest, peers: peers
         )
     }
 

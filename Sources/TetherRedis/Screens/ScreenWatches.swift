@@ -11,7 +11,6 @@ public final class ScreenWatches: Sendable {
     /// follows a handful of remote tails (the hub shares one watch among all its clients of a session).
     public static let maximumLinked = 32
 
-    let requester: any ScreenWatchRequesting
     let options: RedisConnectionOptions
     let isOnline: @Sendable (String) -> Bool
     let registry: TaskRegistry
@@ -19,10 +18,9 @@ public final class ScreenWatches: Sendable {
     let logger: Logger
     private let linked = Mutex(0)
 
-    /// Watches asking through `requester`, reading on links to `options`; `isOnline` tells whether a host is still an online peer.
-    public init(requester: any ScreenWatchRequesting, options: RedisConnectionOptions, isOnline: @escaping @Sendable (String) -> Bool,
-                registry: TaskRegistry, time: TimeSource, logger: Logger) {
-        self.requester = requester
+    /// Watches reading on links to `options`; `isOnline` tells whether a host is still an online peer.
+    public init(options: RedisConnectionOptions, isOnline: @escaping @Sendable (String) -> Bool, registry: TaskRegistry,
+                time: TimeSource, logger: Logger) {
         self.options = options
         self.isOnline = isOnline
         self.registry = registry
@@ -33,8 +31,9 @@ public final class ScreenWatches: Sendable {
     /// Watches holding a link now.
     public var linkedCount: Int { linked.withLock { $0 } }
 
-    /// The screens of `sessionID` on `host` until the consumer stops iterating (see ``ScreenWatch``).
-    public func watch(on host: String, sessionID: String) -> AsyncStream<RemoteScreen> {
+    /// The screens of `sessionID` on `host`, asked for through `requester`, until the consumer stops
+    /// iterating (see ``ScreenWatch``).
+    public func watch(on host: String, sessionID: String, requester: any ScreenWatchRequesting) -> AsyncStream<RemoteScreen> {
         // Reserved before the watch starts, so concurrent watches never pass the bound together.
         let reserved = linked.withLock { count -> Bool in
             guard count < Self.maximumLinked else { return false }

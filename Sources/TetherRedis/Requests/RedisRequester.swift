@@ -1,0 +1,145 @@
+import Logging
+import Synchronization
+import TetherCore
+
+/// Sends requests to peers and waits for their replies (PROTOCOL.md §2, the requester's side):
+/// `XADD messages:{target}` on a command link, the reply read from `output:{id}` by a
+/// ``ReplyMultiplexer`` on a link of its own (many requests, one blocking connection), the entry
+/// taken only from the computer asked, `output:{id}` deleted once read.
+///
+/// Every request has a deadline; ``stop()`` ends every wait at once. ``run()`` must be running
+/// (the Redis component runs it) for replies to be read.
+public final class RedisRequester: Sendable {
+    /// This computer: every request's `initiator`.
+    public let computer: String
+    let writes: RedisLink
+    let replies: ReplyMultiplexer
+    let time: TimeSource
+    let logger: Logger
+    let stopped = AsyncEvent()
+    let counters = Mutex(RequestTimings())
+
+    /// A requester for `computer` over two new links to `options`; the reply reader's BLOCK is the
+    /// configured `timeouts.redis_block`.
+    public init(options: RedisConnectionOptions, computer: String, time: TimeSource, logger: Logger) {
+        self.computer = computer
+        self.time = time
+        self.logger = logger
+        writes = RedisLink(options: options, name: "redis.requests.send", time: time, logger: logger)
+        let readLink = RedisLink(options: options, name: "redis.requests.replies", time: time, logger: logger)
+        replies = ReplyMultiplexer(link: readLink, wakeKey: RedisKeys.requesterWake(computer), block: options.blockTimeout,
+                                   time: time, logger: logger)
+    }
+
+    /// Round-trip times and failures so far, for `/metrics`.
+    public var timings: RequestTimings {
+        var timings = counters.withLock { $0 }
+        timings.impersonations = replies.impersonations
+        return timings
+    }
+
+    /// Reads replies until ``stop()``: run it as a registry task for the daemon's life.
+    public func run() async {
+        await replies.run(until: stopped)
+    }
+
+    /// Ends every wait at once (each fails `.stopped`), removes the wake stream, closes both links.
+    public func stop() async {
+        stopped.fire()
+        replies.stop()
+        await replies.link.close()
+        _ = try? await writes.send(["DEL", replies.wakeKey])
+        await writes.close()
+    }
+
+    /// Asks `target` for `command` and waits up to `deadline` (the command's own, PROTOCOL.md §2, by
+    /// default) for its reply. `acceptsUnlabelled`: take a reply without `from_computer` (a Python
+    /// target); a Tether target always names itself.
+    public func request(_ command: PeerCommand, to target: String, sessionID: String? = nil, title: String? = nil,
+                        projectDirectory: String? = nil, channelMetadata: ChannelMetadata? = nil, autoCommand: String? = nil,
+                        deadline: Duration? = nil, acceptsUnlabelled: Bool = true) async throws(RequestFailure) -> PeerAnswer {
+        let request = PeerRequest(command: command.commandLine, timestamp: time.wallNow.pythonEpochText, initiator: computer,
+                                  sessionID: sessionID, title: title, projectDirectory: projectDirectory,
+                                  channelMetadata: channelMetadata, autoCommand: autoCommand)
+        return try await send(request, to: target, deadline: deadline ?? RequestDeadlines.deadline(for: command),
+                              acceptsUnlabelled: acceptsUnlabelled)
+    }
+
+    /// Sends a request entry as given and waits for its reply; see ``request(_:to:sessionID:title:projectDirectory:channelMetadata:autoCommand:deadline:acceptsUnlabelled:)``.
+    public func send(_ request: PeerRequest, to target: String, deadline: Duration,
+                     acceptsUnlabelled: Bool) async throws(RequestFailure) -> PeerAnswer {
+        let name = request.words?.name ?? "request"
+        do {
+            let answer = try await exchange(request, named: name, to: target, deadline: deadline, acceptsUnlabelled: acceptsUnlabelled)
+            counters.withLock { $0.record(answer.roundTrip) }
+            return answer
+        } catch {
+            counters.withLock { $0.record(failure: error.kind) }
+            if error.kind != .stopped {
+                logger.debug("request failed", metadata: ["peer": "\(target)", "command": "\(name)", "error": "\(error.message)"])
+            }
+            throw error
+        }
+    }
+
+    private func exchange(_ request: PeerRequest, named name: String, to target: String, deadline: Duration,
+                          acceptsUnlabelled: Bool) async throws(RequestFailure) -> PeerAnswer {
+        guard (try? ComputerName.validated(target)) != nil else {
+            throw RequestFailure(.unreachable, "'\(target.prefix(64))' is not a computer name; name an online computer (tether computers).")
+        }
+        guard !stopped.isFired else { throw RequestFailure(.stopped, "not asking \(target) for \(name): the daemon is stopping") }
+        let start = time.now
+        var arguments: [[UInt8]] = ["XADD", RedisKeys.messages(target), "MAXLEN", "~", String(RedisKeys.messageStreamMaximumLength), "*"]
+            .map { Array($0.utf8) }
+        for field in request.fields { arguments += [Array(field.field.utf8), field.value] }
+        let requestID: String
+        do throws(RedisError) {
+            guard let id = try await writes.send(bytes: arguments).string else {
+                throw RedisError(.protocol, "XADD to \(RedisKeys.messages(target)) returned no entry id")
+            }
+            requestID = id
+        } catch {
+            throw RequestFailure(.unreachable, "cannot send \(name) to \(target): \(error.message)")
+        }
+        let waiter = ReplyWaiter(requestID: requestID, target: target, command: name, acceptsUnlabelled: acceptsUnlabelled)
+        if replies.add(waiter) { await wakeReader() }
+        let remaining = deadline - (time.now - start)
+        let fired = remaining > .zero ? await AsyncEvent.first(of: [waiter.arrived, stopped], timeout: remaining, on: time) : nil
+        replies.remove(waiter)
+        let roundTrip = time.now - start
+        // The reply (if any) is read: the stream has no other reader (§9 defect 2). A reply that comes
+        // after a timeout is left to the responder's EXPIRE (Tether's) or to Redis's memory (Python's).
+        _ = try? await writes.send(["DEL", waiter.stream])
+        switch (fired, waiter.result) {
+        case (0, .success(let entry)?):
+            do {
+                return PeerAnswer(reply: try entry.reply(), from: entry.fromComputer,
+                                  stamp: entry.timestamp.flatMap { Timestamp(pythonEpochText: $0) }, roundTrip: roundTrip)
+            } catch {
+                throw RequestFailure(.invalidReply, "\(target)'s reply to \(name) is unreadable: \(error.message)")
+            }
+        case (0, .failure(let failure)?): throw failure
+        case (nil, _) where !Task.isCancelled:
+            throw RequestFailure(.timeout, "\(target) did not answer \(name) within \(deadline.milliseconds) ms; it may be busy, "
+                                 + "or gone (a stopped Python peer stays listed until its heartbeat expires)")
+        default:
+            throw RequestFailure(.stopped, "stopped waiting for \(target)'s reply to \(name)")
+        }
+    }
+
+    /// One entry on the wake stream: the reader's blocked round returns and reads again with the new stream.
+    private func wakeReader() async {
+        do {
+            _ = try await writes.send(["XADD", replies.wakeKey, "MAXLEN", "1", "*", "w", "1"])
+        } catch {
+            // The request itself just went out on this link, so this is rare; the round's BLOCK bounds the delay.
+            logger.debug("could not wake the reply reader", metadata: ["error": "\(error.message)"])
+        }
+    }
+}
+
+extension RedisKeys {
+    /// `tether:requester-wake:{computer}`: a one-entry stream whose only reader is this computer's
+    /// reply reader; a request that joins while it blocks writes here to wake it.
+    public static func requesterWake(_ computer: String) -> String { "tether:requester-wake:\(computer)" }
+}

@@ -1,0 +1,83 @@
+import Logging
+import TetherCore
+
+extension ReplyMultiplexer {
+    /// Reads rounds until `stop` fires (or the link is closed); every waiter is then failed.
+    func run(until stop: AsyncEvent) async {
+        rounds: while !stop.isFired {
+            switch nextRound() {
+            case .idle(let joined):
+                _ = await AsyncEvent.first(of: [joined, stop], timeout: nil, on: time)
+            case .read(let streams, let positions, let wake):
+                let arguments = ["XREAD", "COUNT", String(Self.readCount), "BLOCK", String(block.milliseconds), "STREAMS"]
+                    + streams + [wakeKey] + positions + [wake]
+                let reply: RedisValue
+                do {
+                    try await link.waitUntilConnected()
+                    reply = try await link.sendBlocking(arguments, block: block)
+                } catch {
+                    if stop.isFired || link.status == .closed { break rounds }
+                    if error.code == .server || error.code == .protocol { refuse(streams, because: error) }
+                    continue
+                }
+                take(reply)
+            }
+        }
+        self.stop()
+    }
+
+    /// Redis refused the whole read (an `output:` key that is not a stream, say): the waiters of
+    /// this round cannot be told apart, so each fails with the server's reason.
+    private func refuse(_ streams: [String], because error: RedisError) {
+        logger.warning("Redis refused the read of pending replies; those requests fail", metadata: ["error": "\(error.message)"])
+        let waiters = state.withLock { state in streams.compactMap { state.waiters[$0] } }
+        for waiter in waiters {
+            remove(waiter)
+            waiter.complete(.failure(RequestFailure(.invalidReply, "reading \(waiter.target)'s reply to \(waiter.command) failed: \(error.message)")))
+        }
+    }
+
+    /// Hands each entry of a round to its waiter, or skips it (logged once per request) when
+    /// another computer than the target wrote it.
+    private func take(_ reply: RedisValue) {
+        for element in reply.array ?? [] {
+            guard let pair = element.array, pair.count == 2, let stream = pair[0].string else { continue }
+            let entries = StreamEntry.entries(ofRange: pair[1])
+            guard let last = entries.last else { continue }
+            if stream == wakeKey {
+                state.withLock { $0.wakePosition = last.id }
+                continue
+            }
+            for entry in entries { offer(entry, on: stream) }
+        }
+    }
+
+    private func offer(_ entry: StreamEntry, on stream: String) {
+        let from = try? entry.fields.text("from_computer")
+        let (waiter, accepted, firstIgnored) = state.withLock { state -> (ReplyWaiter?, Bool, Bool) in
+            guard let waiter = state.waiters[stream] else { return (nil, false, false) }
+            state.positions[stream] = entry.id
+            if waiter.accepts(from: from) {
+                state.waiters[stream] = nil
+                state.positions[stream] = nil
+                return (waiter, true, false)
+            }
+            state.impersonations += 1
+            return (waiter, false, waiter.noteIgnored())
+        }
+        guard let waiter else { return }
+        guard accepted else {
+            if firstIgnored {
+                logger.warning("ignored a reply written by another computer than the one asked (impersonation?)", metadata: [
+                    "peer": "\(waiter.target)", "reply.from": "\(from.map { String($0.prefix(64)) } ?? "-")", "command": "\(waiter.command)",
+                ])
+            }
+            return
+        }
+        do {
+            waiter.complete(.success(try ReplyEntry(fields: entry.fields)))
+        } catch {
+            waiter.complete(.failure(RequestFailure(.invalidReply, "\(waiter.target)'s reply to \(waiter.command) is unreadable: \(error.message)")))
+        }
+    }
+}
