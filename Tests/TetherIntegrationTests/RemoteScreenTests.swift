@@ -1,5 +1,6 @@
 import Foundation
 import TetherClient
+import TetherCore
 import TetherRedis
 import Testing
 
@@ -107,5 +108,90 @@ import Testing
         let unknown = try await peer.send("/watch_screen", to: "alpha", [("session_id", session)])
         #expect(try await peer.reply(unknown)?["status"] as? String == "error", "an ended session cannot be watched")
         #expect(try await peer.link.send(["EXISTS", "output:\(session)"]) == .integer(0))
+    }
+
+    /// Reads messages until `event` for `session` arrives (and `matches`); its data, or nil after `timeout`.
+    func next(_ socket: TetherWebSocket, _ event: String, _ session: String, timeout: Duration = .seconds(20),
+              where matches: ([String: Any]) -> Bool = { _ in true }) throws -> [String: Any]? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            guard let message = try socket.receiveJSON(timeout: ContinuousClock.now.duration(to: deadline)) else { break }
+            if message["event"] as? String == event, let data = message["data"] as? [String: Any], data["session_id"] as? String == session,
+               matches(data) {
+                return data
+            }
+        }
+        return nil
+    }
+
+    func contains(_ text: String) -> ([String: Any]) -> Bool { { ($0["screen"] as? String)?.contains(text) == true } }
+
+    @Test func aClientOfAnotherComputerFollowsASessionLiveAndSharesOneWatch() async throws {
+        let server = try await RedisServer()
+        defer { server.remove() }
+        let peer = try PythonPeer(server)
+        let alpha = try await daemon(on: server, computer: "alpha")
+        defer { alpha.remove() }
+        #expect(await eventually { (try? await peer.link.send(["EXISTS", RedisKeys.heartbeat("alpha")])) == .integer(1) }, "\(alpha.process.log)")
+        let beta = try await daemon(on: server, computer: "beta")
+        defer { beta.remove() }
+        let session = try alpha.newSession()
+
+        let first = try TetherWebSocket(socketPath: beta.socket)
+        defer { first.close() }
+        try first.send(json: ["subscribe": ["session": session]])
+        #expect(try next(first, "session_output", session) != nil, "the current screen at once: \(beta.process.log)")
+        #expect(try alpha.client.send("POST", "/sessions/\(session)/message", json: ["message": "echo remote-$((6*7))"]).status == 200)
+        #expect(try next(first, "session_output", session, where: contains("remote-42")) != nil, "typed on alpha, seen on beta")
+
+        // A second client of beta shares the watch: the last screen at once, and alpha grants one lease only.
+        let second = try TetherWebSocket(socketPath: beta.socket)
+        defer { second.close() }
+        try second.send(json: ["subscribe": ["session": session]])
+        #expect(try next(second, "session_output", session, where: contains("remote-42")) != nil)
+        first.close()
+        #expect(try alpha.client.send("POST", "/sessions/\(session)/message", json: ["message": "echo shared-$((7*7))"]).status == 200)
+        #expect(try next(second, "session_output", session, where: contains("shared-49")) != nil, "the watch outlives one client")
+        #expect(alpha.process.log.components(separatedBy: "a peer watches a session's screen").count == 2, "one lease: \(alpha.process.log)")
+        #expect(try await peer.link.send(["EXISTS", "output:\(session)"]) == .integer(0), "never the dormant output:{session_id}")
+
+        // The last client goes: beta gives the lease back and alpha stops writing.
+        second.close()
+        #expect(try await streamStopsGrowing(alpha, peer, session).stopped)
+
+        // The session ends on alpha: a follower on beta hears it.
+        let third = try TetherWebSocket(socketPath: beta.socket)
+        defer { third.close() }
+        try third.send(json: ["subscribe": ["session": session]])
+        #expect(try next(third, "session_output", session) != nil)
+        #expect(try alpha.client.request("DELETE", "/sessions/\(session)").status == 200)
+        #expect(try next(third, "session_removed", session)?["status"] as? String == "closed")
+        #expect(try await peer.link.send(["EXISTS", "output:\(session)"]) == .integer(0))
+    }
+
+    @Test func aPythonHostsSessionIsPolledWithGetSessionData() async throws {
+        let server = try await RedisServer()
+        defer { server.remove() }
+        let host = try PythonHost(server)
+        host.text.withLock { $0 = "py-screen-one" }
+        // Written before beta starts: its first sweep finds a peer that writes no index.
+        try await host.beat()
+        let stop = AsyncEvent()
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await host.serve(until: stop) }
+            defer { stop.fire() }
+            let beta = try await daemon(on: server, computer: "beta")
+            defer { beta.remove() }
+            let socket = try TetherWebSocket(socketPath: beta.socket)
+            defer { socket.close() }
+            try socket.send(json: ["subscribe": ["session": host.sessionID]])
+            #expect(try next(socket, "session_output", host.sessionID, where: contains("py-screen-one")) != nil, "\(beta.process.log)")
+            host.text.withLock { $0 = "py-screen-two" }
+            #expect(try next(socket, "session_output", host.sessionID, where: contains("py-screen-two")) != nil)
+            let asked = host.asked.withLock { $0 }
+            #expect(asked.contains("watch_screen") && asked.filter { $0 == "get_session_data" }.count >= 2, "\(asked)")
+            #expect(try await host.link.send(["EXISTS", "output:\(host.sessionID)"]) == .integer(0), "never written to")
+            #expect(try await host.link.send(["EXISTS", ScreenStream.key(host.sessionID)]) == .integer(0))
+        }
     }
 }
