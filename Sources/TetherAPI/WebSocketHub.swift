@@ -185,6 +185,8 @@ public final class WebSocketHub: Sendable {
                 if let screen = remoteScreens.follow(session, on: host, deliver: { [weak self] in self?.deliver($0) }) {
                     send(WireEvent(WireEventName.sessionOutput, ScreenUpdate(sessionID: session, screen: screen)).text, to: id)
                 }
+                // An unsubscribe that ran while the watch started could not see it: look again.
+                if !state.withLock({ $0.clients[id]?.sessionOutputs.contains(session) == true }) { releaseRemoteScreens() }
                 return
             }
             send(WireEvent(WireEventName.error, EventError(message: "\(error)")).text, to: id)
@@ -272,4 +274,3 @@ public final class WebSocketHub: Sendable {
         logger.warning("websocket client dropped: it fell \(clientQueueCapacity) messages behind", metadata: ["ws.client": "\(id)"])
     }
 }
-

@@ -155,7 +155,11 @@ import Testing
         #expect(alpha.process.log.components(separatedBy: "a peer watches a session's screen").count == 2, "one lease: \(alpha.process.log)")
         #expect(try await peer.link.send(["EXISTS", "output:\(session)"]) == .integer(0), "never the dormant output:{session_id}")
 
-        // The last client goes: beta gives the lease back and alpha stops writing.
+        // The last client unsubscribes, or later disconnects: beta gives the lease back and alpha stops writing.
+        try second.send(json: ["unsubscribe": ["session": session]])
+        #expect(try await streamStopsGrowing(alpha, peer, session).stopped)
+        try second.send(json: ["subscribe": ["session": session]])
+        #expect(try next(second, "session_output", session) != nil, "a new watch")
         second.close()
         #expect(try await streamStopsGrowing(alpha, peer, session).stopped)
 
