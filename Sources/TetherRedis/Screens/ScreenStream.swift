@@ -25,6 +25,9 @@ public enum ScreenStream {
     /// The longest lease granted (a longer request is cut to it): bounds how long a vanished watcher
     /// keeps the host writing.
     public static let maximumLease: Duration = .seconds(300)
+    /// The shortest lease a watcher plans with, whatever a host grants: renewing every half second
+    /// is already far more often than any host needs.
+    public static let minimumLease: Duration = .seconds(1)
     /// Leases held at once (one per session and watching computer): far beyond the remote tails a
     /// team runs, small enough that a peer flooding `watch_screen` cannot grow the host's memory.
     public static let maximumLeases = 1024

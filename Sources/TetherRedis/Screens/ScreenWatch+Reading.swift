@@ -17,7 +17,7 @@ extension ScreenWatch {
     }
 
     private func read(_ grant: ScreenWatchGrant, on link: RedisLink, until stop: AsyncEvent, into output: inout ScreenOutput) async {
-        var lease = Duration.seconds(max(1, grant.leaseSeconds))
+        var lease = max(ScreenStream.minimumLease, .seconds(grant.leaseSeconds))
         var renewAt = time.now + lease / 2
         // nil until the newest entry was taken: the first read is XREVRANGE, the next ones XREAD after it.
         var position: String?
@@ -26,7 +26,7 @@ extension ScreenWatch {
             if time.now >= renewAt {
                 switch await askToWatch(lease) {
                 case .granted(let renewed):
-                    lease = .seconds(max(1, renewed.leaseSeconds))
+                    lease = max(ScreenStream.minimumLease, .seconds(renewed.leaseSeconds))
                     renewAt = time.now + lease / 2
                 case .noReply:
                     renewAt = time.now + Self.retryPause
