@@ -173,6 +173,28 @@ import Testing
         #expect(try await peer.link.send(["EXISTS", "output:\(session)"]) == .integer(0))
     }
 
+    @Test func aRemoteTailFollowsTheScreenUntilTheSessionEnds() async throws {
+        let server = try await RedisServer()
+        defer { server.remove() }
+        let peer = try PythonPeer(server)
+        let alpha = try await daemon(on: server, computer: "alpha")
+        defer { alpha.remove() }
+        #expect(await eventually { (try? await peer.link.send(["EXISTS", RedisKeys.heartbeat("alpha")])) == .integer(1) })
+        let beta = try await daemon(on: server, computer: "beta")
+        defer { beta.remove() }
+        let session = try alpha.newSession()
+        let tether = Binaries.directory.appendingPathComponent("tether").path
+        // `tether tail -f` on beta, for a session of alpha.
+        let follow = try ChildProcess(tether, ["tail", "-f", "--socket", beta.socket, session], environment: daemonEnvironment(),
+                                      logPath: beta.dir.file("follow.log"))
+        #expect(await eventually { follow.log.contains("--- \(session.prefix(8)) ---") }, "\(follow.log)")
+        #expect(try alpha.client.send("POST", "/sessions/\(session)/message", json: ["message": "echo tailed-$((8*8))"]).status == 200)
+        #expect(await eventually { follow.log.contains("tailed-64") }, "\(follow.log)")
+        #expect(try alpha.client.request("DELETE", "/sessions/\(session)").status == 200)
+        #expect(await follow.waitForExit() == 0, "tail -f ends with the remote session: \(follow.log)")
+        #expect(follow.log.contains("closed"))
+    }
+
     @Test func aPythonHostsSessionIsPolledWithGetSessionData() async throws {
         let server = try await RedisServer()
         defer { server.remove() }
