@@ -18,6 +18,8 @@ public final class RedisRequester: Sendable {
     let logger: Logger
     let stopped = AsyncEvent()
     let counters = Mutex(RequestTimings())
+    /// The last entry id this requester chose, as (milliseconds, sequence).
+    let lastID = Mutex<(milliseconds: Int64, sequence: Int64)>((0, 0))
 
     /// A requester for `computer` over two new links to `options`; the reply reader's BLOCK is the
     /// configured `timeouts.redis_block`.
@@ -89,15 +91,9 @@ public final class RedisRequester: Sendable {
         }
         guard !stopped.isFired else { throw RequestFailure(.stopped, "not asking \(target) for \(name): the daemon is stopping") }
         let start = time.now
-        var arguments: [[UInt8]] = ["XADD", RedisKeys.messages(target), "MAXLEN", "~", String(RedisKeys.messageStreamMaximumLength), "*"]
-            .map { Array($0.utf8) }
-        for field in request.fields { arguments += [Array(field.field.utf8), field.value] }
         let requestID: String
         do throws(RedisError) {
-            guard let id = try await writes.send(bytes: arguments).string else {
-                throw RedisError(.protocol, "XADD to \(RedisKeys.messages(target)) returned no entry id")
-            }
-            requestID = id
+            requestID = try await add(request, to: target)
         } catch {
             throw RequestFailure(.unreachable, "cannot send \(name) to \(target): \(error.message)")
         }
@@ -105,11 +101,11 @@ public final class RedisRequester: Sendable {
         if replies.add(waiter) { await wakeReader() }
         let remaining = deadline - (time.now - start)
         let fired = remaining > .zero ? await AsyncEvent.first(of: [waiter.arrived, stopped], timeout: remaining, on: time) : nil
-        replies.remove(waiter)
+        let lastReader = replies.remove(waiter)
         let roundTrip = time.now - start
         // The reply (if any) is read: the stream has no other reader (§9 defect 2). A reply that comes
         // after a timeout is left to the responder's EXPIRE (Tether's) or to Redis's memory (Python's).
-        _ = try? await writes.send(["DEL", waiter.stream])
+        if lastReader { _ = try? await writes.send(["DEL", waiter.stream]) }
         switch (fired, waiter.result) {
         case (0, .success(let entry)?):
             do {
@@ -125,6 +121,37 @@ public final class RedisRequester: Sendable {
         default:
             throw RequestFailure(.stopped, "stopped waiting for \(target)'s reply to \(name)")
         }
+    }
+
+    /// `XADD messages:{target} MAXLEN ~ 10000 <id> <fields…>` with an id unique among this
+    /// requester's requests: ids are per stream, and `*` gives requests to two peers in the same
+    /// millisecond the same id, hence the same reply stream. When the target's stream already holds
+    /// a later id (another requester's clock is ahead), Redis picks one with `*`.
+    private func add(_ request: PeerRequest, to target: String) async throws(RedisError) -> String {
+        let head = ["XADD", RedisKeys.messages(target), "MAXLEN", "~", String(RedisKeys.messageStreamMaximumLength)].map { Array($0.utf8) }
+        var fields: [[UInt8]] = []
+        for field in request.fields { fields += [Array(field.field.utf8), field.value] }
+        let chosen = nextID()
+        let reply: RedisValue
+        do {
+            reply = try await writes.send(bytes: head + [Array(chosen.utf8)] + fields)
+        } catch where error.code == .server {
+            reply = try await writes.send(bytes: head + [Array("*".utf8)] + fields)
+        }
+        guard let id = reply.string, !id.isEmpty else {
+            throw RedisError(.protocol, "XADD to \(RedisKeys.messages(target)) returned no entry id")
+        }
+        return id
+    }
+
+    /// The next id: the wall clock's millisecond, or the same millisecond with the next sequence.
+    private func nextID() -> String {
+        let now = time.wallNow.microseconds / 1000
+        let (milliseconds, sequence) = lastID.withLock { last -> (Int64, Int64) in
+            last = now > last.milliseconds ? (now, 0) : (last.milliseconds, last.sequence + 1)
+            return last
+        }
+        return "\(milliseconds)-\(sequence)"
     }
 
     /// One entry on the wake stream: the reader's blocked round returns and reads again with the new stream.

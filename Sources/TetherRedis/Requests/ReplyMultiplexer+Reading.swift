@@ -30,7 +30,7 @@ extension ReplyMultiplexer {
     /// this round cannot be told apart, so each fails with the server's reason.
     private func refuse(_ streams: [String], because error: RedisError) {
         logger.warning("Redis refused the read of pending replies; those requests fail", metadata: ["error": "\(error.message)"])
-        let waiters = state.withLock { state in streams.compactMap { state.waiters[$0] } }
+        let waiters = state.withLock { state in streams.flatMap { state.waiters[$0] ?? [] } }
         for waiter in waiters {
             remove(waiter)
             waiter.complete(.failure(RequestFailure(.invalidReply, "reading \(waiter.target)'s reply to \(waiter.command) failed: \(error.message)")))
@@ -54,26 +54,25 @@ extension ReplyMultiplexer {
 
     private func offer(_ entry: StreamEntry, on stream: String) {
         let from = try? entry.fields.text("from_computer")
-        let (waiter, accepted, firstIgnored) = state.withLock { state -> (ReplyWaiter?, Bool, Bool) in
-            guard let waiter = state.waiters[stream] else { return (nil, false, false) }
+        let (taker, ignoredBy) = state.withLock { state -> (ReplyWaiter?, ReplyWaiter?) in
+            guard let waiters = state.waiters[stream], !waiters.isEmpty else { return (nil, nil) }
             state.positions[stream] = entry.id
-            if waiter.accepts(from: from) {
-                state.waiters[stream] = nil
-                state.positions[stream] = nil
-                return (waiter, true, false)
+            // A named entry goes to the waiter asking that computer; an unnamed one to a waiter that takes those.
+            if let taker = waiters.first(where: { from != nil && $0.target == from }) ?? waiters.first(where: { $0.accepts(from: from) }) {
+                let rest = waiters.filter { $0 !== taker }
+                state.waiters[stream] = rest.isEmpty ? nil : rest
+                if rest.isEmpty { state.positions[stream] = nil }
+                return (taker, nil)
             }
             state.impersonations += 1
-            return (waiter, false, waiter.noteIgnored())
+            return (nil, waiters[0])
         }
-        guard let waiter else { return }
-        guard accepted else {
-            if firstIgnored {
-                logger.warning("ignored a reply written by another computer than the one asked (impersonation?)", metadata: [
-                    "peer": "\(waiter.target)", "reply.from": "\(from.map { String($0.prefix(64)) } ?? "-")", "command": "\(waiter.command)",
-                ])
-            }
-            return
+        if let waiter = ignoredBy, waiter.noteIgnored() {
+            logger.warning("ignored a reply written by another computer than the one asked (impersonation?)", metadata: [
+                "peer": "\(waiter.target)", "reply.from": "\(from.map { String($0.prefix(64)) } ?? "-")", "command": "\(waiter.command)",
+            ])
         }
+        guard let waiter = taker else { return }
         do {
             waiter.complete(.success(try ReplyEntry(fields: entry.fields)))
         } catch {

@@ -11,13 +11,18 @@ import TetherCore
 /// computer's own, which the round also reads: an `XADD` there lands before or after the round's
 /// `XREAD` reaches the server, and either way the round returns at once (no race, unlike
 /// `CLIENT UNBLOCK`, which misses a read not yet arrived). One wake per round, however many join.
+///
+/// Entry ids are per stream, so requests to two peers can get the same id and share one reply
+/// stream: waiters are kept per stream, each entry goes to the waiter whose target wrote it, and
+/// the stream is deleted only when its last waiter leaves. (``RedisRequester`` picks ids that are
+/// unique among its own requests, so this is the rare fallback.)
 final class ReplyMultiplexer: Sendable {
     /// Entries per stream per round: a reply stream holds one entry; a few more let an
     /// impersonator's entries be skipped in the same round.
     static let readCount = 10
 
     struct State {
-        var waiters: [String: ReplyWaiter] = [:]
+        var waiters: [String: [ReplyWaiter]] = [:]
         /// The last entry id seen per reply stream.
         var positions: [String: String] = [:]
         var reading = false
@@ -54,8 +59,9 @@ final class ReplyMultiplexer: Sendable {
     func add(_ waiter: ReplyWaiter) -> Bool {
         let (idle, wake, stopped) = state.withLock { state -> (AsyncEvent?, Bool, Bool) in
             guard !state.stopped else { return (nil, false, true) }
-            state.waiters[waiter.stream] = waiter
+            // From the start, also for a stream shared with another request: an entry skipped for that one may be this one's.
             state.positions[waiter.stream] = "0"
+            state.waiters[waiter.stream, default: []].append(waiter)
             if state.reading {
                 defer { state.wakeAsked = true }
                 return (nil, !state.wakeAsked, false)
@@ -68,12 +74,20 @@ final class ReplyMultiplexer: Sendable {
         return wake
     }
 
-    /// Forgets a waiter (answered, timed out or cancelled).
-    func remove(_ waiter: ReplyWaiter) {
+    /// Forgets a waiter (answered, timed out or cancelled); true when no other waiter reads its
+    /// stream, so it may be deleted.
+    @discardableResult
+    func remove(_ waiter: ReplyWaiter) -> Bool {
         state.withLock { state in
-            guard state.waiters[waiter.stream] === waiter else { return }
+            var others = state.waiters[waiter.stream] ?? []
+            others.removeAll { $0 === waiter }
+            guard others.isEmpty else {
+                state.waiters[waiter.stream] = others
+                return false
+            }
             state.waiters[waiter.stream] = nil
             state.positions[waiter.stream] = nil
+            return true
         }
     }
 
@@ -85,7 +99,7 @@ final class ReplyMultiplexer: Sendable {
         let waiters = state.withLock { state -> [ReplyWaiter] in
             state.stopped = true
             defer { state.waiters = [:]; state.positions = [:] }
-            return Array(state.waiters.values)
+            return state.waiters.values.flatMap { $0 }
         }
         for waiter in waiters { waiter.complete(.failure(RequestFailure(.stopped, "the requester stopped before \(waiter.target) answered \(waiter.command)"))) }
     }
