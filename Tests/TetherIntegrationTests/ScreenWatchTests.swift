@@ -96,11 +96,19 @@ import Testing
             #expect(await eventually { host.asked.withLock { $0.last } == .watchScreen(leaseSeconds: 0) }, "released")
             #expect(await eventually { watches.linkedCount == 0 })
 
-            let orphaned = watches.watch(on: "alpha", sessionID: "s2", requester: host)
+            // The directory forgets alpha (as while Redis was away) but its heartbeat is there: the watch goes on.
+            let admin = RedisLink(options: options, name: "admin", time: .continuous, logger: logger)
+            _ = try? await admin.send(["SETEX", RedisKeys.heartbeat("alpha"), "60", "{}"])
             online.value.withLock { $0 = false }
-            var last: RemoteScreen?
-            for await screen in orphaned { last = screen }
-            #expect(last == .ended(status: ScreenWatch.hostLeftStatus))
+            let orphaned = watches.watch(on: "alpha", sessionID: "s2", requester: host)
+            try? await write(admin, .screen("still-here"), session: "s2")
+            var iterator = orphaned.makeAsyncIterator()
+            #expect(await iterator.next() == .screen("still-here"))
+            // Its heartbeat goes too: the host left.
+            _ = try? await admin.send(["DEL", RedisKeys.heartbeat("alpha")])
+            #expect(await iterator.next() == .ended(status: ScreenWatch.hostLeftStatus))
+            #expect(await iterator.next() == nil)
+            await admin.close()
             _ = await registry.shutdown(timeout: .seconds(5))
             group.cancelAll()
         }

@@ -22,10 +22,11 @@ extension ScreenWatch {
                 }
             } catch {
                 logger.debug("get_session_data got no reply", metadata: ["error": "\(error)"])
-            }
-            if !isOnline(host) {
-                output.end(Self.hostLeftStatus)
-                return
+                // A host that answers is there, whatever the directory says; one that does not and is gone has left.
+                if !isOnline(host) {
+                    output.end(Self.hostLeftStatus)
+                    return
+                }
             }
             _ = await stop.wait(timeout: Self.pollInterval, on: time)
         }

@@ -50,6 +50,12 @@ extension ScreenWatch {
                 }
                 if let last = entries.last { position = last.id }
                 if take(entries, into: &output) { return }
+                // The directory forgets every peer while Redis is away and learns them again only at
+                // its next round: the host's own heartbeat key says whether it really left.
+                if !isOnline(host), try await link.send(["EXISTS", RedisKeys.heartbeat(host)]) == .integer(0) {
+                    output.end(Self.hostLeftStatus)
+                    return
+                }
             } catch {
                 if stop.isFired || link.status == .closed { return }
                 if error.code == .server || error.code == .protocol {
@@ -59,10 +65,6 @@ extension ScreenWatch {
             }
             if forgotten {
                 output.end(Self.unknownSessionStatus)
-                return
-            }
-            if !isOnline(host) {
-                output.end(Self.hostLeftStatus)
                 return
             }
         }

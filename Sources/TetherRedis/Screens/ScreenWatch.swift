@@ -20,7 +20,8 @@ public protocol ScreenWatchRequesting: Sendable {
 ///
 /// It yields a screen only when it differs from the last one, and ends with `.ended(status:)` when
 /// the session ends (the host's end entry), when the host no longer knows it (`closed`), or when the
-/// host left (``hostLeftStatus``). The buffer keeps the newest few screens: a slow consumer skips
+/// host left (``hostLeftStatus``: not an online peer and, while reading its stream, no heartbeat
+/// key either, so a Redis restart that empties the peer directory for a round ends nothing). The buffer keeps the newest few screens: a slow consumer skips
 /// to the latest, and the end is never dropped.
 public struct ScreenWatch: Sendable {
     /// How often a host without `watch_screen` (a Python host) is asked for its session's text: a
