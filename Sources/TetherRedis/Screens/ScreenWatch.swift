@@ -143,6 +143,8 @@ public struct ScreenWatch: Sendable {
         case .failure(let failure): return .refused(failure.message)
         case .success(let data):
             guard let grant = ScreenWatchGrant(data: data) else { return .refused("the host's watch_screen answer has no stream and lease") }
+            // Only the session's own screen stream is read, whatever key an answer names.
+            guard grant.stream == ScreenStream.key(sessionID) else { return .refused("the host's watch_screen answer names another stream") }
             return .granted(grant)
         }
     }
