@@ -45,7 +45,8 @@ public struct APIServer: Component {
         self.time = time
         self.logger = logger
         self.hub = WebSocketHub(commands: environment.commands, cache: environment.cache, computer: environment.computer,
-                                interest: environment.interest, queueCapacity: websocketQueue, time: time, logger: logger)
+                                interest: environment.interest, queueCapacity: websocketQueue, peers: environment.peers,
+                                registry: environment.registry, time: time, logger: logger)
         self.metrics = APIMetrics(hub: hub, sample: environment.sample)
     }
 

@@ -10,6 +10,11 @@ import TetherCore
 /// queue and is dropped (one log line); the broadcaster never waits for anyone. Each client's topics
 /// are reported to the daemon's ``SubscriptionInterest`` (PROTOCOL.md §4) on every subscribe,
 /// unsubscribe and disconnect.
+///
+/// A subscription to the output of a session an online peer hosts is fed by one watch of that
+/// session shared by all its subscribers (``RemoteScreenFeeds``): `session_output` as for a local
+/// session, and `session_removed` to those subscribers when the watch ends (the session ended, or
+/// its host left). The watch ends when its last subscriber unsubscribes or disconnects.
 public final class WebSocketHub: Sendable {
     /// Messages queued per client before it counts as too slow and is dropped (`api.websocket_queue`).
     public let clientQueueCapacity: Int
@@ -42,9 +47,14 @@ public final class WebSocketHub: Sendable {
 
     /// Stamps screen updates (`ts`) with the wall clock.
     let time: TimeSource
+    /// The shared watches of remote sessions' screens; nil without peers (no Redis).
+    private let remoteScreens: RemoteScreenFeeds?
 
+    /// A hub serving `commands`; with `peers` (and the `registry` their watches run in) a client may
+    /// also follow the output of a session another computer hosts.
     public init(commands: any SessionCommands, cache: SessionCache, computer: String, interest: SubscriptionInterest,
-                queueCapacity: Int = 1024, time: TimeSource = .continuous, logger: Logger) {
+                queueCapacity: Int = 1024, peers: (any PeerGateway)? = nil, registry: TaskRegistry? = nil,
+                time: TimeSource = .continuous, logger: Logger) {
         self.clientQueueCapacity = max(1, queueCapacity)
         self.time = time
         self.commands = commands
@@ -52,6 +62,11 @@ public final class WebSocketHub: Sendable {
         self.computer = computer
         self.interest = interest
         self.logger = logger
+        if let peers, let registry {
+            remoteScreens = RemoteScreenFeeds(peers: peers, registry: registry, logger: logger)
+        } else {
+            remoteScreens = nil
+        }
     }
 
     public var clientCount: Int { state.withLock { $0.clients.count } }
@@ -77,6 +92,7 @@ public final class WebSocketHub: Sendable {
     func disconnect(_ id: Int) {
         let client = state.withLock { $0.clients.removeValue(forKey: id) }
         interest.remove(subscriber: id)
+        if client?.sessionOutputs.isEmpty == false { releaseRemoteScreens() }
         client?.continuation.finish()
         if client != nil { logger.debug("websocket client disconnected", metadata: ["ws.client": "\(id)"]) }
     }
@@ -112,6 +128,7 @@ public final class WebSocketHub: Sendable {
                 if let session = spec["session"] as? String { client.sessionOutputs.remove(session) }
                 if let target = spec["computer"] as? String { client.computers[target] = nil }
             }
+            if spec["session"] is String { releaseRemoteScreens() }
         } else if let topic = object["unsubscribe"] as? String {
             update(id) { _ = $0.topics.remove(topic) }
         } else if object["refresh"] as? Bool == true {
@@ -168,8 +185,38 @@ public final class WebSocketHub: Sendable {
             let screen = try await commands.screen(sessionID: session, historyLines: 0)
             send(WireEvent(WireEventName.sessionOutput, ScreenUpdate(sessionID: session, screen: screen)).text, to: id)
         } catch {
+            // Not a session of this computer: perhaps one a peer hosts.
+            if let remoteScreens, (error as? TetherError)?.code == .notFound, let host = await remoteScreens.host(of: session) {
+                // Unsubscribed (or gone) while the host was looked up: nothing to follow.
+                guard state.withLock({ $0.clients[id]?.sessionOutputs.contains(session) == true }) else { return }
+                if let screen = remoteScreens.follow(session, on: host, deliver: { [weak self] in self?.deliver($0) }) {
+                    send(WireEvent(WireEventName.sessionOutput, ScreenUpdate(sessionID: session, screen: screen)).text, to: id)
+                }
+                // An unsubscribe that ran while the watch started could not see it: look again.
+                if !state.withLock({ $0.clients[id]?.sessionOutputs.contains(session) == true }) { releaseRemoteScreens() }
+                return
+            }
             send(WireEvent(WireEventName.error, EventError(message: "\(error)")).text, to: id)
         }
+    }
+
+    /// What a remote session's watch brings, to the clients subscribed to that session's output.
+    private func deliver(_ update: RemoteScreenFeeds.Update) {
+        switch update {
+        case .screen(let session, let screen):
+            let update = ScreenUpdate(sessionID: session, screen: screen, publishedMicroseconds: time.wallNow.microseconds)
+            broadcast(WireEvent(WireEventName.sessionOutput, update).text) { $0.sessionOutputs.contains(session) }
+        case .ended(let session, let host, let status):
+            let removed = SessionRemoved(sessionID: session, computer: host, status: status)
+            broadcast(WireEvent(WireEventName.sessionRemoved, removed).text) { $0.sessionOutputs.contains(session) }
+        }
+    }
+
+    /// Ends the watches of remote sessions no client follows any more.
+    private func releaseRemoteScreens() {
+        guard let remoteScreens else { return }
+        let followed = state.withLock { state in state.clients.values.reduce(into: Set<String>()) { $0.formUnion($1.sessionOutputs) } }
+        remoteScreens.keepOnly(followed)
     }
 
     /// Local live sessions and fresh remote ones, on `computer` when given.
@@ -242,6 +289,7 @@ public final class WebSocketHub: Sendable {
         }
         interest.remove(subscriber: id)
         guard let client else { return }
+        if !client.sessionOutputs.isEmpty { releaseRemoteScreens() }
         client.continuation.finish()
         logger.warning("websocket client dropped: it fell \(clientQueueCapacity) messages behind", metadata: ["ws.client": "\(id)"])
     }

@@ -62,6 +62,7 @@ extension PeerCommand {
         case "stop_notifications":
             self = .stopNotifications(sessionID: try argument(0, "the session id"),
                                       callerID: arguments.count > 1 && !arguments[1].isEmpty ? arguments[1] : nil)
+        case "watch_screen": self = .watchScreen(leaseSeconds: try Self.leaseSeconds(arguments.first))
         default:
             if let key = KeyPress.Key(rawValue: name) {
                 self = .key(try KeyPress(key, arguments: arguments))
@@ -97,6 +98,17 @@ extension PeerCommand {
         case .rename(let words): [words]
         case .endSession(let session): session.map { [$0] } ?? []
         case .stopNotifications(let session, let caller): [session] + (caller.map { [$0] } ?? [])
+        case .watchScreen(let seconds): seconds.map { [String($0)] } ?? []
         }
+    }
+
+    /// `watch_screen`'s lease: absent or empty for the default, else whole seconds, 0 or more.
+    private static func leaseSeconds(_ argument: String?) throws(RedisProtocolError) -> Int? {
+        guard let argument, !argument.isEmpty else { return nil }
+        guard let seconds = Int(argument), seconds >= 0 else {
+            throw RedisProtocolError(.invalidArguments, field: "watch_screen",
+                                     "watch_screen takes the lease in whole seconds (0 releases it); '\(argument.prefix(32))' is not one.")
+        }
+        return seconds
     }
 }

@@ -29,6 +29,10 @@ public enum PeerCommand: Sendable, Equatable {
     case sessionTerminated
     /// `stop_notifications <session id> [caller id]`: the caller stops listening to that session.
     case stopNotifications(sessionID: String, callerID: String?)
+    /// `watch_screen [lease seconds]` with the `session_id` field: Tether's own (a Python host
+    /// answers `NO_HANDLER`). The host writes the session's screens to ``ScreenStream`` while the
+    /// lease holds; nil asks for ``ScreenStream/defaultLease``, 0 releases the sender's lease.
+    case watchScreen(leaseSeconds: Int?)
     /// A name without a handler: answer with ``ReplyEnvelope/noHandler(for:)``.
     case unknown(name: String)
 
@@ -65,6 +69,7 @@ public enum PeerCommand: Sendable, Equatable {
         case .endSession: "end_session"
         case .sessionTerminated: "session_terminated"
         case .stopNotifications: "stop_notifications"
+        case .watchScreen: "watch_screen"
         case .unknown(let name): name
         }
     }
@@ -73,7 +78,7 @@ public enum PeerCommand: Sendable, Equatable {
     public var requiresSession: Bool {
         switch self {
         case .getSessionData, .message, .changeDirectory, .startAgent, .resumeAgent, .restartAgent, .key, .rename,
-             .sessionTerminated:
+             .sessionTerminated, .watchScreen:
             true
         case .newSession, .listSessions, .listProjects, .listTodos, .getComputerInfo, .stopNotification,
              .inputNotification, .endSession, .stopNotifications, .unknown:
@@ -86,7 +91,7 @@ public enum PeerCommand: Sendable, Equatable {
     public var expectsReply: Bool {
         switch self {
         case .newSession, .listSessions, .listProjects, .listTodos, .getComputerInfo, .getSessionData, .endSession,
-             .sessionTerminated, .stopNotifications:
+             .sessionTerminated, .stopNotifications, .watchScreen:
             true
         default:
             false

@@ -18,6 +18,8 @@ public final class RedisPeerGateway: PeerGateway {
     let cache: SessionCache
     let time: TimeSource
     let logger: Logger
+    /// Where `watchScreen` starts its watches; nil: no live screens (the stream ends at once).
+    let screens: ScreenWatches?
     let listed = Mutex<[ListingKey: Duration]>([:])
 
     struct ListingKey: Hashable {
@@ -25,8 +27,11 @@ public final class RedisPeerGateway: PeerGateway {
         var sessions: Bool
     }
 
-    /// A gateway asking peers through `requester`, online as `directory` says, caching in `cache`.
-    public init(requester: RedisRequester, directory: PeerDirectory, cache: SessionCache, time: TimeSource, logger: Logger) {
+    /// A gateway asking peers through `requester`, online as `directory` says, caching in `cache`;
+    /// `screens` runs the watches of ``watchScreen(on:sessionID:)``.
+    public init(requester: RedisRequester, directory: PeerDirectory, cache: SessionCache, screens: ScreenWatches? = nil,
+                time: TimeSource, logger: Logger) {
+        self.screens = screens
         self.requester = requester
         self.directory = directory
         self.cache = cache

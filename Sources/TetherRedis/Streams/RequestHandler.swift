@@ -11,11 +11,14 @@ public struct RequestHandler: Sendable {
     let commands: any SessionCommands
     let computer: String
     let logger: Logger
+    /// Where `watch_screen` leases go; without it the command has no handler here.
+    let screens: ScreenPublisher?
 
-    /// A handler running requests on `commands` for this computer, `computer`.
-    public init(commands: any SessionCommands, computer: String, logger: Logger) {
+    /// A handler running requests on `commands` for this computer, `computer`; `screens` serves `watch_screen`.
+    public init(commands: any SessionCommands, computer: String, screens: ScreenPublisher? = nil, logger: Logger) {
         self.commands = commands
         self.computer = computer
+        self.screens = screens
         self.logger = logger
     }
 
@@ -101,6 +104,7 @@ public struct RequestHandler: Sendable {
         case .rename(let words):
             try await commands.rename(sessionID: session, words: words)
             return ReplyEnvelope.success()
+        case .watchScreen(let seconds): return try await watchScreen(session, leaseSeconds: seconds, watcher: request.initiator)
         case .unknown(let name):
             return ReplyEnvelope.noHandler(for: name)
         }

@@ -24,10 +24,11 @@ public final class RequestStreamReader: Sendable {
     let counters = Mutex(RequestStreamCounters())
 
     /// A reader for `computer` that reads on its own link to `options` (BLOCK `block`, the config's
-    /// `timeouts.redis_block`) and answers through `replyLink`, the shared command link.
+    /// `timeouts.redis_block`) and answers through `replyLink`, the shared command link; `screens`
+    /// serves `watch_screen` (without it a watcher is answered `NO_HANDLER`).
     public init(options: RedisConnectionOptions, replyLink: any RedisCommandSending, commands: any SessionCommands,
                 settings: any SettingsStore, registry: TaskRegistry, computer: String, block: Duration,
-                time: TimeSource, logger: Logger) {
+                screens: ScreenPublisher? = nil, time: TimeSource, logger: Logger) {
         var logger = logger
         logger[metadataKey: "redis.stream"] = "\(RedisKeys.messages(computer))"
         self.link = RedisLink(options: options, name: "redis.requests", time: time, logger: logger)
@@ -35,7 +36,7 @@ public final class RequestStreamReader: Sendable {
         self.computer = computer
         self.cursor = RequestCursor(settings: settings, computer: computer, logger: logger)
         self.dispatcher = RequestDispatcher(registry: registry)
-        self.handler = RequestHandler(commands: commands, computer: computer, logger: logger)
+        self.handler = RequestHandler(commands: commands, computer: computer, screens: screens, logger: logger)
         self.replies = ReplyWriter(sender: replyLink, computer: computer, time: time)
         self.time = time
         self.logger = logger
