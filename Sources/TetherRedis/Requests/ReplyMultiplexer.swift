@@ -74,12 +74,13 @@ final class ReplyMultiplexer: Sendable {
         return wake
     }
 
-    /// Forgets a waiter (answered, timed out or cancelled); true when no other waiter reads its
-    /// stream, so it may be deleted.
+    /// Forgets a waiter that got no reply (timed out, stopped or cancelled); true when it was the
+    /// last one reading its stream, so the caller deletes the stream.
     @discardableResult
     func remove(_ waiter: ReplyWaiter) -> Bool {
         state.withLock { state in
-            var others = state.waiters[waiter.stream] ?? []
+            // Already taken by the reader, which deletes the stream of a reply it handed over.
+            guard var others = state.waiters[waiter.stream], others.contains(where: { $0 === waiter }) else { return false }
             others.removeAll { $0 === waiter }
             guard others.isEmpty else {
                 state.waiters[waiter.stream] = others
