@@ -15,7 +15,9 @@ extension ReplyMultiplexer {
                 do {
                     try await link.waitUntilConnected()
                     reply = try await link.sendBlocking(arguments, block: block)
+                    roundEnded()
                 } catch {
+                    roundEnded()
                     if stop.isFired || link.status == .closed { break rounds }
                     if error.code == .server || error.code == .protocol { refuse(streams, because: error) }
                     continue

@@ -25,6 +25,7 @@ final class ReplyMultiplexer: Sendable {
         var waiters: [String: [ReplyWaiter]] = [:]
         /// The last entry id seen per reply stream.
         var positions: [String: String] = [:]
+        /// True from a round's snapshot until its read returns.
         var reading = false
         /// Set when a waiter joined after the current round began and a wake was asked for.
         var wakeAsked = false
@@ -103,6 +104,12 @@ final class ReplyMultiplexer: Sendable {
             return state.waiters.values.flatMap { $0 }
         }
         for waiter in waiters { waiter.complete(.failure(RequestFailure(.stopped, "the requester stopped before \(waiter.target) answered \(waiter.command)"))) }
+    }
+
+    /// The read returned: a waiter joining from now on is in the next round's snapshot, so it
+    /// needs no wake (which would cost it a command and the next round a spurious return).
+    func roundEnded() {
+        state.withLock { $0.reading = false }
     }
 
     /// The next round: idle (nothing pending) or what to read.
