@@ -103,8 +103,8 @@ public final class RedisRequester: Sendable {
         let fired = remaining > .zero ? await AsyncEvent.first(of: [waiter.arrived, stopped], timeout: remaining, on: time) : nil
         let lastReader = replies.remove(waiter)
         let roundTrip = time.now - start
-        // The reply (if any) is read: the stream has no other reader (§9 defect 2). A reply that comes
-        // after a timeout is left to the responder's EXPIRE (Tether's) or to Redis's memory (Python's).
+        // No reply came: delete whatever was written (§9 defect 2; the reader deletes answered streams).
+        // A reply that comes after this is left to the responder's EXPIRE (Tether's) or to Redis's memory (Python's).
         if lastReader { _ = try? await writes.send(["DEL", waiter.stream]) }
         switch (fired, waiter.result) {
         case (0, .success(let entry)?):

@@ -25,6 +25,7 @@ final class ReplyMultiplexer: Sendable {
         var waiters: [String: [ReplyWaiter]] = [:]
         /// The last entry id seen per reply stream.
         var positions: [String: String] = [:]
+        /// True from a round's snapshot until its read returns.
         var reading = false
         /// Set when a waiter joined after the current round began and a wake was asked for.
         var wakeAsked = false
@@ -74,12 +75,13 @@ final class ReplyMultiplexer: Sendable {
         return wake
     }
 
-    /// Forgets a waiter (answered, timed out or cancelled); true when no other waiter reads its
-    /// stream, so it may be deleted.
+    /// Forgets a waiter that got no reply (timed out, stopped or cancelled); true when it was the
+    /// last one reading its stream, so the caller deletes the stream.
     @discardableResult
     func remove(_ waiter: ReplyWaiter) -> Bool {
         state.withLock { state in
-            var others = state.waiters[waiter.stream] ?? []
+            // Already taken by the reader, which deletes the stream of a reply it handed over.
+            guard var others = state.waiters[waiter.stream], others.contains(where: { $0 === waiter }) else { return false }
             others.removeAll { $0 === waiter }
             guard others.isEmpty else {
                 state.waiters[waiter.stream] = others
@@ -102,6 +104,12 @@ final class ReplyMultiplexer: Sendable {
             return state.waiters.values.flatMap { $0 }
         }
         for waiter in waiters { waiter.complete(.failure(RequestFailure(.stopped, "the requester stopped before \(waiter.target) answered \(waiter.command)"))) }
+    }
+
+    /// The read returned: a waiter joining from now on is in the next round's snapshot, so it
+    /// needs no wake (which would cost it a command and the next round a spurious return).
+    func roundEnded() {
+        state.withLock { $0.reading = false }
     }
 
     /// The next round: idle (nothing pending) or what to read.
