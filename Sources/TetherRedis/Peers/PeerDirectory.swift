@@ -68,6 +68,14 @@ public final class PeerDirectory: Sendable {
         }
     }
 
+    /// Forgets `names` at once: their heartbeat key is gone (a graceful stop, or the TTL).
+    func drop(_ names: Set<String>) {
+        state.withLock { state in
+            for name in names { state.peers.removeValue(forKey: name) }
+            state.swept.subtract(names)
+        }
+    }
+
     /// Forgets every peer (the link is down: nothing is known to be online any more).
     func clear() {
         state.withLock { state in

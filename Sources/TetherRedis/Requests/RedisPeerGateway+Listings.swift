@@ -3,6 +3,7 @@ import TetherCore
 
 extension RedisPeerGateway {
     public func sessions(of computer: String?) async -> [Session] {
+        await confirmPresence()
         let targets = listed(computer)
         await refresh(targets.filter { !isFresh($0, sessions: true) }, .listSessions) { name, answer, data in
             apply(sessions: data, host: name, stamp: answer.stamp)
@@ -13,6 +14,7 @@ extension RedisPeerGateway {
     }
 
     public func projects(of computer: String?) async -> [(computer: String, projects: [Project])] {
+        await confirmPresence()
         let targets = listed(computer)
         await refresh(targets.filter { !isFresh($0, sessions: false) }, .listProjects) { name, _, data in
             cache.setProjects(RemoteListingParser.projects(data), computer: name)

@@ -21,6 +21,8 @@ public final class RedisPeerGateway: PeerGateway {
     /// Where `watchScreen` starts its watches; nil: no live screens (the stream ends at once).
     let screens: ScreenWatches?
     let listed = Mutex<[ListingKey: Duration]>([:])
+    /// When ``confirmPresence()`` last asked Redis.
+    let presenceChecked = Mutex<Duration?>(nil)
 
     struct ListingKey: Hashable {
         var computer: String
@@ -40,6 +42,7 @@ public final class RedisPeerGateway: PeerGateway {
     }
 
     public func computers() async -> [ComputerInfo] {
+        await confirmPresence()
         let reported = Dictionary(cache.computers().filter { !$0.isLocal }.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         // A peer that never answered get_computer_info is still online by its heartbeat: listed, user and role unknown.
         return directory.peers.map { peer in
