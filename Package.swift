@@ -129,7 +129,7 @@ let package = Package(
         .executableTarget(
             name: "tether-bench",
             dependencies: [
-                "TetherCore", "TetherDaemon", "TetherTerminal", "TetherClient",
+                "TetherCore", "TetherDaemon", "TetherTerminal", "TetherClient", "TetherRedis",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/TetherBench",

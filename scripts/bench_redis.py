@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Redis benchmarks for tetherd (release build): `make bench-redis`, or one section with
-`python3 scripts/bench_redis.py discovery|fleet`.
+"""Redis benchmarks for tetherd (release build): `make bench-redis`, or some sections with
+`python3 scripts/bench_redis.py discovery|fleet|rtt|tail ...`.
 
   discovery  One daemon on a Redis holding 1,000,000 unrelated keys (DEBUG POPULATE): the longest
              single command the daemon causes (SLOWLOG with a 0 us threshold, the harness's own
@@ -10,11 +10,16 @@
   fleet      N daemons (tetherd-fixture, 50 fake sessions each) on one Redis for N in FLEET
              (default "2 5 10 20"): Redis commands per second and CPU, each daemon's CPU, and the
              heartbeat and event commands, over WINDOW seconds after one full round.
+  rtt        Request and reply between two daemons on loopback: a Tether requester (the daemon's own
+             RedisRequester, in tether-bench) asks a running tetherd COUNT times (p50, p90, p99).
+  tail       A keystroke on one computer to the screen update in a remote `tail -f` on another:
+             daemons A and B on one Redis, a session on A followed by a WebSocket client of B
+             (tether-bench remote-tail; p50, p90, p99 over COUNT rounds).
 
 Each section starts its own redis-server on a free loopback port and its daemons in a temporary
 directory (their own tmux sockets, stores and API sockets); nothing is left running.
 """
-import os, socket, statistics, subprocess, sys, tempfile, time
+import json, os, socket, statistics, subprocess, sys, tempfile, time
 
 BIN = os.environ.get("BIN_DIR", ".build/release")
 WINDOW = float(os.environ.get("WINDOW", "60"))
@@ -254,7 +259,73 @@ def fleet():
                 redis.wait()
 
 
+def http(sock_path, method, path, body=None):
+    """One HTTP/1.1 request over the daemon's unix socket; the decoded JSON answer."""
+    payload = json.dumps(body).encode() if body is not None else b""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(30)
+        s.connect(sock_path)
+        s.sendall(f"{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                  f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode() + payload)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    if b"chunked" in head.lower():
+        body_bytes = b""
+        while rest:
+            size, _, rest = rest.partition(b"\r\n")
+            n = int(size, 16)
+            if n == 0:
+                break
+            body_bytes, rest = body_bytes + rest[:n], rest[n + 2:]
+        rest = body_bytes
+    return json.loads(rest or b"null")
+
+
+def pair(tmp, port):
+    """Daemons benchA then benchB on one Redis, each seeing the other."""
+    a = start_daemon(os.path.join(BIN, "tetherd"), tmp, "benchA", port)
+    b = start_daemon(os.path.join(BIN, "tetherd"), tmp, "benchB", port)
+    sock_b = os.path.join(tmp, "benchB", "api.sock")
+    wait_for(lambda: any(c.get("name") == "benchA" for c in http(sock_b, "GET", "/computers")), 60, "benchB to see benchA")
+    return a, b
+
+
+def rtt():
+    count = os.environ.get("COUNT", "2000")
+    with tempfile.TemporaryDirectory() as tmp:
+        redis, port, r = start_redis(tmp)
+        procs = []
+        try:
+            procs = list(pair(tmp, port))
+            subprocess.run([os.path.join(BIN, "tether-bench"), "redis-rtt", "--redis", f"redis://127.0.0.1:{port}",
+                            "--target", "benchA", "--count", count], check=True)
+        finally:
+            stop_all(procs, tmp, ["benchA", "benchB"])
+            redis.terminate()
+            redis.wait()
+
+
+def tail():
+    count = os.environ.get("COUNT", "200")
+    with tempfile.TemporaryDirectory() as tmp:
+        redis, port, r = start_redis(tmp)
+        procs = []
+        try:
+            procs = list(pair(tmp, port))
+            sock_a = os.path.join(tmp, "benchA", "api.sock")
+            created = http(sock_a, "POST", "/sessions", {"computer": "benchA", "project_dir": os.path.join(tmp, "benchA"), "shell": True})
+            session = created["session_id"]
+            subprocess.run([os.path.join(BIN, "tether-bench"), "remote-tail", "--follower", os.path.join(tmp, "benchB", "api.sock"),
+                            "--host", sock_a, "--session", session, "--count", count], check=True)
+        finally:
+            stop_all(procs, tmp, ["benchA", "benchB"])
+            redis.terminate()
+            redis.wait()
+
+
 if __name__ == "__main__":
-    sections = sys.argv[1:] or ["discovery", "fleet"]
+    sections = sys.argv[1:] or ["discovery", "rtt", "tail", "fleet"]
     for section in sections:
-        {"discovery": discovery, "fleet": fleet}[section]()
+        {"discovery": discovery, "fleet": fleet, "rtt": rtt, "tail": tail}[section]()

@@ -1,5 +1,8 @@
 // The benchmark harness: `make bench` runs it on the release build.
 //   tether-bench [cache|json|polling|memory|all] [--sessions N] [--seconds S] [--cycles N]
+//   tether-bench redis-rtt --redis URL --target NAME [--count N]
+//   tether-bench remote-tail --follower SOCKET --host SOCKET --session ID [--count N]
+// (the last two run against daemons started by scripts/bench_redis.py)
 // Each section prints a Markdown table; docs/BENCHMARKS.md quotes one run.
 import Foundation
 
@@ -12,6 +15,10 @@ let which = arguments.first { !$0.hasPrefix("--") && Int($0) == nil } ?? "all"
 let sessions = option("--sessions", 200)
 let seconds = option("--seconds", 60)
 let cycles = option("--cycles", 20_000)
+func text(_ name: String) -> String {
+    guard let index = arguments.firstIndex(of: name), arguments.index(after: index) < arguments.endIndex else { return "" }
+    return arguments[arguments.index(after: index)]
+}
 
 func emit(_ lines: [String]) {
     // Written at once, so each table shows up before the next (long) section starts.
@@ -23,3 +30,9 @@ if which == "json" || which == "all" { emit(JSONBenchmark.run()) }
 if which == "polling" || which == "all" { emit(try await PollingBenchmark.run(sessions: sessions, seconds: seconds)) }
 if which == "api" || which == "all" { emit(try APIBenchmark.run()) }
 if which == "memory" || which == "all" { emit(try await MemoryBenchmark.run(cycles: cycles)) }
+if which == "redis-rtt" {
+    emit(try await RedisRoundTripBenchmark.run(url: text("--redis"), target: text("--target"), count: option("--count", 2000)))
+}
+if which == "remote-tail" {
+    emit(try RemoteTailBenchmark.run(follower: text("--follower"), host: text("--host"), session: text("--session"), count: option("--count", 200)))
+}
