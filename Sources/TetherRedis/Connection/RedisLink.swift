@@ -100,6 +100,12 @@ public final class RedisLink: Sendable {
         state.withLock { $0.connection }?.unblock()
     }
 
+    /// Abandons a connect (or TLS handshake, or AUTH) in progress at once, for a stop that still
+    /// needs the link afterwards (to delete the heartbeat); the next command connects afresh.
+    public func abandonAttempt() {
+        state.withLock { $0.attempt }?.unblock()
+    }
+
     /// Closes the link for good: a pending read returns at once, later commands fail with `.closed`.
     public func close() async {
         let (connection, attempt) = state.withLock { state in
