@@ -40,10 +40,12 @@ public struct RedisComponent: Component {
     public func run(context: ComponentContext) async throws {
         let readerStop = AsyncEvent()
         let reading = registry.spawn(name: "redis.reader", onShutdown: .complete) { [reader] in await reader.run(until: readerStop) }
-        // The reader's blocking read is cut as soon as the stop is asked, beside the heartbeat's removal.
-        registry.spawn(name: "redis.stop-relay") {
+        // The reader's blocking read is cut as soon as the stop is asked, beside the heartbeat's
+        // removal; a connect the peers service has under way is abandoned, not waited out.
+        registry.spawn(name: "redis.stop-relay") { [peers] in
             await context.waitForStop()
             readerStop.fire()
+            peers.link.abandonAttempt()
         }
         do {
             try await peers.run(context: context)
