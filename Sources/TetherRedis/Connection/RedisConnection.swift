@@ -161,6 +161,12 @@ public final class RedisConnection: Sendable {
             guard let context = slot.context else {
                 throw RedisError(.closed, "the connection to Redis at \(options.url.address) is not connected; call connect() first")
             }
+            if context.serverHasClosed {
+                let stale = RedisError(.stale, "Redis at \(options.url.address) had closed the connection before \(RedisCommandName(arguments)) "
+                    + "was sent (a restart or a client timeout); nothing was sent, the link reconnects")
+                socket.withLock { state in state.broken = state.broken ?? stale }
+                throw stale
+            }
             do throws(RedisError) {
                 return try context.command(arguments, timeout: timeout)
             } catch where error.code != .server && error.code != .auth {

@@ -21,6 +21,9 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         public static let server = Code("redis-server")
         /// The connection was closed or shut down on our side.
         public static let closed = Code("redis-closed")
+        /// The server had closed the idle connection before the command was written (a restart):
+        /// nothing was sent, so the command may be sent again on a new connection.
+        public static let stale = Code("redis-stale")
         /// AUTH was refused, or the server wants a password and got none.
         public static let auth = Code("redis-auth")
         /// The configured URL or password source cannot be used.

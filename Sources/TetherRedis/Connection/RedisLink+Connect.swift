@@ -3,9 +3,20 @@ import TetherCore
 
 extension RedisLink {
     /// Runs `body` on a live connection and counts it; a connection that broke is dropped, so the
-    /// next call reconnects. The command itself is never retried: it may not be idempotent (XADD).
+    /// next call reconnects. A command that reached the wire is never retried: it may not be
+    /// idempotent (XADD). One found stale before it was written (the server restarted while the
+    /// connection sat idle) is sent once more on a new connection, so a restart loses no reply.
     func perform(_ arguments: [[UInt8]],
                  _ body: (RedisConnection) async throws(RedisError) -> RedisValue) async throws(RedisError) -> RedisValue {
+        do {
+            return try await performOnce(arguments, body)
+        } catch where error.code == .stale {
+            return try await performOnce(arguments, body)
+        }
+    }
+
+    private func performOnce(_ arguments: [[UInt8]],
+                             _ body: (RedisConnection) async throws(RedisError) -> RedisValue) async throws(RedisError) -> RedisValue {
         let name = RedisCommandName(arguments).name
         let connection = try await connection(failFast: true)
         do {
@@ -50,6 +61,8 @@ extension RedisLink {
         } catch {
             await connection.close()
             if state.withLock({ $0.status == .closed }) { throw closedError }
+            // Abandoned for a stop (abandonAttempt()): no backoff, so the stop's last commands may connect at once.
+            if error.code == .closed { throw error }
             recordFailure(error)
             throw error
         }
