@@ -114,6 +114,13 @@ import Glibc
         #expect(await watched.status(containing: ["Redis unreachable, retrying", "no-such-host.invalid:6379"]), "\(watched.statuses)")
         #expect(try watched.daemon.client.get("/health").status == 200)
         #expect(watched.daemon.redisStatus["state"] as? String == "degraded")
+        let tether = Binaries.directory.appendingPathComponent("tether").path
+        let printed = try await shell("\(tether) status --socket \(watched.daemon.socket)")
+        #expect(printed.status == 0)
+        for line in ["redis: degraded (redis://no-such-host.invalid:6379)", "redis error: cannot connect to Redis at no-such-host.invalid:6379",
+                     "peers online: none", "request stream: cursor not yet read, 0 handled, 0 rejected"] {
+            #expect(printed.output.contains(line), "\(printed.output)")
+        }
     }
 
     @Test func redisDownAtStartIsNamedThenTheStatusClearsWhenItJoins() async throws {
