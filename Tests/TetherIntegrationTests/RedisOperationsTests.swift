@@ -87,6 +87,24 @@ import Glibc
         await peer.link.close()
     }
 
+    @Test func sigtermWhileATLSHandshakeHangsExitsAtOnce() async throws {
+        let listener = SilentListener()
+        defer { listener.stop() }
+        // A server that takes the TCP connection and never answers TLS: every connect hangs until
+        // its 30 s deadline unless the stop cuts it.
+        let daemon = try await APIDaemon(configuration: "redis: {enabled: true, url: \"rediss://127.0.0.1:\(listener.port)\", tls_verify: false}",
+                                         timeouts: "redis_connect: 30")
+        defer { daemon.remove() }
+        #expect(await eventually { daemon.redisStatus["state"] as? String == "starting" }, "\(daemon.process.log)")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let status = await daemon.stop()
+        let elapsed = clock.now - start
+        print("SIGTERM while rediss:// connects hang in the TLS handshake: tetherd exited in \(elapsed.milliseconds) ms (exit status \(status.map(String.init) ?? "none"))")
+        #expect(status == 0, "\(daemon.process.log)")
+        #expect(elapsed < .seconds(5), "stop took \(elapsed)")
+    }
+
     @Test func malformedHeartbeatsAreSkippedWithOneLineEachAndTheDaemonServesOn() async throws {
         let server = try await RedisServer()
         defer { server.remove() }
