@@ -140,6 +140,8 @@ public enum Daemon {
                 sample.eventsDropped = events.dropped
                 sample.residentBytes = APIMetrics.residentBytes()
                 sample.redis = redis.sample
+                // Request round trips to peers: the peer gateway hands its timings over here
+                // (sample.redisRequestTimings) or records them with api.metrics.recordRedisRequest.
                 for session in cache.sessions(computer: computer) {
                     if let cpu = session.record.cpuSeconds { sample.sessionUsage[session.id] = (cpu, session.record.memoryBytes) }
                 }
