@@ -156,6 +156,8 @@ public final class RedisConnection: Sendable {
             let state = socket.withLock { $0 }
             if state.unblocked { throw Self.closedError(options) }
             if let broken = state.broken {
+                // Commands queued behind the one that found the connection stale were not sent either.
+                if broken.code == .stale { throw broken }
                 throw RedisError(.closed, "the connection to Redis at \(options.url.address) is broken (\(broken.code)); open a new one")
             }
             guard let context = slot.context else {
