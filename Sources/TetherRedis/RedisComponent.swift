@@ -41,11 +41,12 @@ public struct RedisComponent: Component {
         let readerStop = AsyncEvent()
         let reading = registry.spawn(name: "redis.reader", onShutdown: .complete) { [reader] in await reader.run(until: readerStop) }
         // The reader's blocking read is cut as soon as the stop is asked, beside the heartbeat's
-        // removal; a connect the peers service has under way is abandoned, not waited out.
+        // removal; a connect the peers service has under way is abandoned, not waited out, and
+        // none is started after it (the heartbeat's removal uses the live connection, if any).
         registry.spawn(name: "redis.stop-relay") { [peers] in
             await context.waitForStop()
             readerStop.fire()
-            peers.link.abandonAttempt()
+            peers.link.stopConnecting()
         }
         do {
             try await peers.run(context: context)

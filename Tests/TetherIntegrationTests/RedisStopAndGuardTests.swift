@@ -51,14 +51,27 @@ import Testing
         #expect(elapsed < .seconds(2), "took \(elapsed)")
     }
 
-    @Test func abandoningTheAttemptCutsTheHandshakeAndLeavesTheLinkOpen() async throws {
+    @Test func stopConnectingCutsTheHandshakeAndNoNewConnectStarts() async throws {
         let listener = SilentListener()
         defer { listener.stop() }
         let link = RedisLink(options: try silentTLS(listener), time: .continuous, logger: Logger(label: "cut-test"))
-        let elapsed = await cutConnect(link) { link.abandonAttempt() }
-        print("abandonAttempt() during a TLS handshake: the command failed \(elapsed.milliseconds) ms after the cut")
+        let elapsed = await cutConnect(link) { link.stopConnecting() }
+        print("stopConnecting() during a TLS handshake: the command failed \(elapsed.milliseconds) ms after the cut")
         #expect(elapsed < .seconds(2), "took \(elapsed)")
         #expect(link.status != .closed)
+        // No new attempt: the next command fails at once instead of hanging in another handshake.
+        let next = await timed { try await link.send(["PING"]) }
+        #expect((next.error as? RedisError)?.code == .closed && next.elapsed < .seconds(2), "\(String(describing: next.error))")
+        await link.close()
+    }
+
+    @Test func stopConnectingKeepsTheLiveConnectionServing() async throws {
+        let server = try await RedisServer()
+        defer { server.remove() }
+        let link = RedisLink(options: try redisOptions(server.url()), time: .continuous, logger: Logger(label: "cut-test"))
+        #expect(try await link.send(["SET", "k", "v"]) == .status("OK"))
+        link.stopConnecting()
+        #expect(try await link.send(["DEL", "k"]) == .integer(1))
         await link.close()
     }
 

@@ -40,10 +40,11 @@ extension RedisLink {
             // Broken (by unblock() or an error seen elsewhere): free its thread before replacing it.
             await stale.close()
         }
-        let (closed, due, lastError) = state.withLock { state in
-            (state.status == .closed, state.nextAttempt <= time.now, state.lastError)
+        let (closed, refused, due, lastError) = state.withLock { state in
+            (state.status == .closed, state.connectsRefused, state.nextAttempt <= time.now, state.lastError)
         }
         if closed { throw closedError }
+        if refused { throw RedisError(.closed, "not connecting to Redis at \(options.url.address): the daemon is stopping") }
         if failFast, !due, let lastError {
             throw RedisError(lastError.code, "Redis at \(options.url.address) is unreachable, reconnecting: \(lastError.message)")
         }
@@ -51,9 +52,9 @@ extension RedisLink {
         let closing = state.withLock { state -> Bool in
             state.attempt = connection
             if state.status != .closed { state.status = .connecting(lastError: state.lastError) }
-            return state.status == .closed
+            return state.status == .closed || state.connectsRefused
         }
-        // close() may have run since the check above; it could not see this attempt then.
+        // close() or stopConnecting() may have run since the check above; they could not see this attempt then.
         if closing { connection.unblock() }
         defer { state.withLock { $0.attempt = nil } }
         do {
@@ -61,7 +62,7 @@ extension RedisLink {
         } catch {
             await connection.close()
             if state.withLock({ $0.status == .closed }) { throw closedError }
-            // Abandoned for a stop (abandonAttempt()): no backoff, so the stop's last commands may connect at once.
+            // Abandoned for a stop (stopConnecting()): a stop, not a sign of Redis's health; no backoff.
             if error.code == .closed { throw error }
             recordFailure(error)
             throw error

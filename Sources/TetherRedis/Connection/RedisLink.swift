@@ -33,6 +33,8 @@ public final class RedisLink: Sendable {
         var backoff: Backoff
         var nextAttempt = Duration.zero
         var everConnected = false
+        /// Set by stopConnecting(): the live connection still serves, no new one is made.
+        var connectsRefused = false
         var metrics = RedisLinkMetrics()
 
         var lastError: RedisError? {
@@ -100,10 +102,14 @@ public final class RedisLink: Sendable {
         state.withLock { $0.connection }?.unblock()
     }
 
-    /// Abandons a connect (or TLS handshake, or AUTH) in progress at once, for a stop that still
-    /// needs the link afterwards (to delete the heartbeat); the next command connects afresh.
-    public func abandonAttempt() {
-        state.withLock { $0.attempt }?.unblock()
+    /// For a stop that still needs the link (to delete the heartbeat): a connect (or TLS handshake,
+    /// or AUTH) in progress is abandoned at once and no new one is made; a live connection still
+    /// serves. Commands that would need a new connection fail at once with `.closed`.
+    public func stopConnecting() {
+        state.withLock { state in
+            state.connectsRefused = true
+            return state.attempt
+        }?.unblock()
     }
 
     /// Closes the link for good: a pending read returns at once, later commands fail with `.closed`.
