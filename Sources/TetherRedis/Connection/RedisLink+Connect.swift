@@ -24,7 +24,8 @@ extension RedisLink {
             count(name, failed: false)
             return value
         } catch {
-            count(name, failed: true)
+            // A stale connection sent nothing: the retry counts the command.
+            if error.code != .stale { count(name, failed: true) }
             if connection.brokenBy != nil { await drop(connection, because: error) }
             throw error
         }
