@@ -75,6 +75,24 @@ import Testing
         await link.close()
     }
 
+    @Test func aCommandOnAConnectionTheRestartedServerClosedGoesOnceOnANewOne() async throws {
+        let server = try await RedisServer(appendonly: true)
+        defer { server.remove() }
+        let link = RedisLink(options: try redisOptions(server.url()), time: .continuous, logger: Logger(label: "stale-test"))
+        #expect(try await link.send(["PING"]) == .status("PONG"))
+        await server.kill()
+        try await server.start()
+        // Three at once, as concurrent replies are: none fails, each lands once.
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<3 { group.addTask { (try? await link.send(["XADD", "replies", "*", "n", "\(index)"])) != nil } }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results == [true, true, true])
+        #expect(try await link.send(["XLEN", "replies"]) == .integer(3))
+        #expect(link.metrics.reconnects == 1)
+        await link.close()
+    }
+
     @Test func aCursorTheStoreCannotReadHoldsTheStreamInsteadOfSkippingEntries() async throws {
         let server = try await RedisServer()
         defer { server.remove() }
