@@ -34,7 +34,8 @@ import Testing
             // A round may read the index just before alpha's first ZADD and sweep just after its
             // SETEX: alpha is then a swept peer for that round, a Tether one from the next.
             #expect(await eventually { b.service.directory.peer(named: "alpha")?.isTether == true })
-            #expect(a.service.status.state == .connected && a.service.status.peers == 1)
+            // The directory is filled just before the round records the state.
+            #expect(await eventually { a.service.status.state == .connected && a.service.status.peers == 1 })
             #expect(await reply(admin, ["ZSCORE", RedisKeys.computerIndex, "alpha"])?.string != nil)
 
             #expect(await a.stop())

@@ -118,6 +118,8 @@ import Testing
         let peer = try PythonPeer(server)
         let commands = RecordingCommands(computer: computer)
         try await withRequestReader(server, computer: computer, settings: InMemorySettingsStore(), commands: commands) { reader in
+            // A first start reads after the stream's end as it resolves it: send only once it has.
+            #expect(await eventually { reader.counts.cursor != nil })
             for subfolder in ["../etc", "/etc", "a/../../b"] {
                 let id = try await peer.send("/new_session 'escape'", to: computer,
                                              [("project_dir", "/tmp/project"), ("channel_metadata", "{\"subfolder\": \"\(subfolder)\"}")])
