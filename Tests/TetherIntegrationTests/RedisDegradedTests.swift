@@ -55,6 +55,7 @@ import Glibc
         let peer = PythonPeer(options: try tlsOptions(url, ca: certificates.caFile))
         #expect(await eventually(timeout: .seconds(20)) { daemon.redisStatus["state"] as? String == "connected" }, "\(daemon.process.log)")
         #expect(daemon.redisStatus["url"] as? String == url)
+        #expect(await eventually { daemon.redisStatus["cursor"] is String })
 
         let id = try daemon.newSession(command: "echo over-tls")
         let listing = try await peer.send("/list_sessions", to: daemon.computer)
