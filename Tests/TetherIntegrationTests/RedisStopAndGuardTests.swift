@@ -21,7 +21,8 @@ import Testing
     }
 
     /// Starts a command on `link` that hangs in the TLS handshake, runs `cut`, and returns how long
-    /// the command took to fail after the cut.
+    /// the command took to fail after the cut. Callers print the figure and bound it generously: a
+    /// loaded machine delays the waiting task, not the cut.
     private func cutConnect(_ link: RedisLink, _ cut: @Sendable () async -> Void) async -> Duration {
         let clock = ContinuousClock()
         let ended = AsyncEvent()
@@ -48,7 +49,7 @@ import Testing
         let link = RedisLink(options: try silentTLS(listener), time: .continuous, logger: Logger(label: "cut-test"))
         let elapsed = await cutConnect(link) { await link.close() }
         print("close() during a TLS handshake: the command failed \(elapsed.milliseconds) ms after the cut (connect deadline 30 s)")
-        #expect(elapsed < .seconds(2), "took \(elapsed)")
+        #expect(elapsed < .seconds(5), "took \(elapsed)")
     }
 
     @Test func stopConnectingCutsTheHandshakeAndNoNewConnectStarts() async throws {
@@ -57,11 +58,11 @@ import Testing
         let link = RedisLink(options: try silentTLS(listener), time: .continuous, logger: Logger(label: "cut-test"))
         let elapsed = await cutConnect(link) { link.stopConnecting() }
         print("stopConnecting() during a TLS handshake: the command failed \(elapsed.milliseconds) ms after the cut")
-        #expect(elapsed < .seconds(2), "took \(elapsed)")
+        #expect(elapsed < .seconds(5), "took \(elapsed)")
         #expect(link.status != .closed)
         // No new attempt: the next command fails at once instead of hanging in another handshake.
         let next = await timed { try await link.send(["PING"]) }
-        #expect((next.error as? RedisError)?.code == .closed && next.elapsed < .seconds(2), "\(String(describing: next.error))")
+        #expect((next.error as? RedisError)?.code == .closed && next.elapsed < .seconds(5), "\(String(describing: next.error))")
         await link.close()
     }
 
