@@ -3,31 +3,34 @@ import TetherCore
 
 extension RedisLink {
     /// Runs `body` on a live connection and counts it; a connection that broke is dropped, so the
-    /// next call reconnects. A command that reached the wire is never retried: it may not be
-    /// idempotent (XADD). One found stale before it was written (the server restarted while the
-    /// connection sat idle) is sent once more on a new connection, so a restart loses no reply.
-    func perform(_ arguments: [[UInt8]],
+    /// next call reconnects. A command that reached the wire is never sent again: it may not be
+    /// idempotent (XADD). One that never did (the server had closed the idle connection at a
+    /// restart, or another command broke the connection first) goes once more on a new connection,
+    /// so a restart loses no reply. With `failFast` false it connects even while the backoff runs.
+    func perform(_ arguments: [[UInt8]], failFast: Bool = true,
                  _ body: (RedisConnection) async throws(RedisError) -> RedisValue) async throws(RedisError) -> RedisValue {
-        do {
-            return try await performOnce(arguments, body)
-        } catch where error.code == .stale {
-            return try await performOnce(arguments, body)
-        }
-    }
-
-    private func performOnce(_ arguments: [[UInt8]],
-                             _ body: (RedisConnection) async throws(RedisError) -> RedisValue) async throws(RedisError) -> RedisValue {
         let name = RedisCommandName(arguments).name
-        let connection = try await connection(failFast: true)
-        do {
-            let value = try await body(connection)
-            count(name, failed: false)
-            return value
-        } catch {
-            // A stale connection sent nothing: the retry counts the command.
-            if error.code != .stale { count(name, failed: true) }
-            if connection.brokenBy != nil { await drop(connection, because: error) }
-            throw error
+        var retried = false
+        while true {
+            let connection: RedisConnection
+            do {
+                connection = try await self.connection(failFast: failFast)
+            } catch {
+                throw error.markedUnsent
+            }
+            do {
+                let value = try await body(connection)
+                count(name, failed: false)
+                return value
+            } catch {
+                if connection.brokenBy != nil { await drop(connection, because: error) }
+                if error.unsent, !retried, state.withLock({ $0.status != .closed && !$0.connectsRefused }) {
+                    retried = true
+                    continue
+                }
+                count(name, failed: true)
+                throw error
+            }
         }
     }
 
@@ -71,7 +74,7 @@ extension RedisLink {
         return try await recordSuccess(connection)
     }
 
-    private func liveConnection() -> RedisConnection? {
+    func liveConnection() -> RedisConnection? {
         state.withLock { state in
             guard state.status == .connected, let connection = state.connection, connection.brokenBy == nil else { return nil }
             return connection

@@ -15,6 +15,10 @@ public final class RedisLink: Sendable {
     /// See ``reconnectInitial``.
     public static let reconnectMaximum: Duration = .seconds(10)
 
+    /// How often ``waitUntilReachable(within:)`` looks whether another caller has connected
+    /// meanwhile: a tenth of a second is quick next to a requester's seconds and costs nothing.
+    static let reachabilityCheckInterval: Duration = .milliseconds(100)
+
     /// Where it connects and with which deadlines.
     public let options: RedisConnectionOptions
     let name: String
@@ -66,6 +70,13 @@ public final class RedisLink: Sendable {
         try await send(bytes: arguments.map { Array($0.utf8) })
     }
 
+    /// Sends a command, connecting first even while the backoff runs (a request just read proves
+    /// Redis is back, so the reply must not wait out, or fail on, this link's own backoff).
+    public func sendReconnecting(_ arguments: [String]) async throws(RedisError) -> RedisValue {
+        let bytes = arguments.map { Array($0.utf8) }
+        return try await perform(bytes, failFast: false) { connection throws(RedisError) in try await connection.send(bytes: bytes) }
+    }
+
     /// Sends a command of binary-safe arguments; see ``send(_:)``.
     public func send(bytes arguments: [[UInt8]]) async throws(RedisError) -> RedisValue {
         try await perform(arguments) { connection throws(RedisError) in try await connection.send(bytes: arguments) }
@@ -94,6 +105,31 @@ public final class RedisLink: Sendable {
                 continue
             }
         }
+    }
+
+    /// Waits (on the injected clock, through the backoff) until connected, at most `limit`; false
+    /// when the time ran out, the link is closing or the caller is cancelled.
+    public func waitUntilReachable(within limit: Duration) async -> Bool {
+        let deadline = time.now + limit
+        while time.now < deadline, !Task.isCancelled {
+            let (closing, next) = state.withLock { ($0.status == .closed || $0.connectsRefused, $0.nextAttempt) }
+            if closing { return false }
+            if liveConnection() != nil { return true }
+            // Another caller may connect before this one's turn: look again soon.
+            let wait = min(next, deadline, time.now + Self.reachabilityCheckInterval) - time.now
+            if wait > .zero, await closedEvent.wait(timeout: wait, on: time) { return false }
+            guard time.now < deadline else { break }
+            do {
+                // Fails at once while the backoff runs; a failed attempt sets the next one later.
+                _ = try await connection(failFast: true)
+                return true
+            } catch where error.code == .closed {
+                return false
+            } catch {
+                continue
+            }
+        }
+        return false
     }
 
     /// Shuts the current connection's socket, so a pending blocking read returns at once; the next
