@@ -14,7 +14,8 @@ extension RedisLink {
         while true {
             let connection: RedisConnection
             do {
-                connection = try await self.connection(failFast: failFast)
+                // Past the backoff, still at most one connect per interval (see waitUntilReachable).
+                connection = try await self.connection(failFast: failFast, unlessAttemptedWithin: failFast ? nil : Self.reachabilityCheckInterval)
             } catch {
                 throw error.markedUnsent
             }
@@ -35,7 +36,9 @@ extension RedisLink {
     }
 
     /// The live connection, or a new one; with `failFast` a backoff that has not run out throws the last error.
-    func connection(failFast: Bool) async throws(RedisError) -> RedisConnection {
+    /// With `gap`, an attempt is made only if none started within `gap` (else the last error is
+    /// thrown): waiters that ignore the backoff still never storm a server that is down.
+    func connection(failFast: Bool, unlessAttemptedWithin gap: Duration? = nil) async throws(RedisError) -> RedisConnection {
         if let live = liveConnection() { return live }
         await connecting.enter()
         defer { connecting.leave() }
@@ -44,17 +47,21 @@ extension RedisLink {
             // Broken (by unblock() or an error seen elsewhere): free its thread before replacing it.
             await stale.close()
         }
-        let (closed, refused, due, lastError) = state.withLock { state in
-            (state.status == .closed, state.connectsRefused, state.nextAttempt <= time.now, state.lastError)
+        let (closed, refused, due, lastError, lastAttempt) = state.withLock { state in
+            (state.status == .closed, state.connectsRefused, state.nextAttempt <= time.now, state.lastError, state.lastAttemptAt)
         }
         if closed { throw closedError }
         if refused { throw RedisError(.closed, "not connecting to Redis at \(options.url.address): the daemon is stopping") }
+        if let gap, let lastAttempt, let lastError, time.now - lastAttempt < gap {
+            throw RedisError(lastError.code, "Redis at \(options.url.address) is unreachable, reconnecting: \(lastError.message)")
+        }
         if failFast, !due, let lastError {
             throw RedisError(lastError.code, "Redis at \(options.url.address) is unreachable, reconnecting: \(lastError.message)")
         }
         let connection = RedisConnection(options: options, name: name)
         let closing = state.withLock { state -> Bool in
             state.attempt = connection
+            state.lastAttemptAt = time.now
             if state.status != .closed { state.status = .connecting(lastError: state.lastError) }
             return state.status == .closed || state.connectsRefused
         }

@@ -15,8 +15,9 @@ public final class RedisLink: Sendable {
     /// See ``reconnectInitial``.
     public static let reconnectMaximum: Duration = .seconds(10)
 
-    /// How often ``waitUntilReachable(within:)`` looks whether another caller has connected
-    /// meanwhile: a tenth of a second is quick next to a requester's seconds and costs nothing.
+    /// How often ``waitUntilReachable(within:)`` tries to connect (all its waiters together) or
+    /// looks whether another caller has: a tenth of a second is quick next to a requester's
+    /// seconds, and ten refused connects a second cost a server that is down nothing.
     static let reachabilityCheckInterval: Duration = .milliseconds(100)
 
     /// Where it connects and with which deadlines.
@@ -37,6 +38,8 @@ public final class RedisLink: Sendable {
         var backoff: Backoff
         var nextAttempt = Duration.zero
         var everConnected = false
+        /// When the last connect attempt started, on `time`'s clock.
+        var lastAttemptAt: Duration?
         /// Set by stopConnecting(): the live connection still serves, no new one is made.
         var connectsRefused = false
         var metrics = RedisLinkMetrics()
@@ -107,26 +110,24 @@ public final class RedisLink: Sendable {
         }
     }
 
-    /// Waits (on the injected clock, through the backoff) until connected, at most `limit`; false
-    /// when the time ran out, the link is closing or the caller is cancelled.
+    /// Waits (on the injected clock) until connected, at most `limit` (plus one connect deadline);
+    /// false when the time ran out, the link is closing or the caller is cancelled. It connects
+    /// past the backoff, but all waiters together try at most once per ``reachabilityCheckInterval``.
     public func waitUntilReachable(within limit: Duration) async -> Bool {
         let deadline = time.now + limit
         while time.now < deadline, !Task.isCancelled {
-            let (closing, next) = state.withLock { ($0.status == .closed || $0.connectsRefused, $0.nextAttempt) }
-            if closing { return false }
+            if state.withLock({ $0.status == .closed || $0.connectsRefused }) { return false }
             if liveConnection() != nil { return true }
-            // Another caller may connect before this one's turn: look again soon.
-            let wait = min(next, deadline, time.now + Self.reachabilityCheckInterval) - time.now
-            if wait > .zero, await closedEvent.wait(timeout: wait, on: time) { return false }
-            guard time.now < deadline else { break }
             do {
-                // Fails at once while the backoff runs; a failed attempt sets the next one later.
-                _ = try await connection(failFast: true)
+                // Past the backoff (a caller that waits has something worth sending), but at most
+                // one attempt per interval among all waiters.
+                _ = try await connection(failFast: false, unlessAttemptedWithin: Self.reachabilityCheckInterval)
                 return true
             } catch where error.code == .closed {
                 return false
             } catch {
-                continue
+                let wait = min(deadline, time.now + Self.reachabilityCheckInterval) - time.now
+                if wait > .zero, await closedEvent.wait(timeout: wait, on: time) { return false }
             }
         }
         return false
