@@ -14,8 +14,8 @@ public struct DaemonSample: Sendable {
     public var sessionsByStatus: [SessionStatus: Int] = [:]
     public var eventHandlerTimeouts: Int = 0
     public var eventsDropped: Int = 0
-    /// Always 0 until the Redis adapter exists.
-    public var redisReconnects: Int = 0
+    /// The Redis part's numbers (all zero without Redis).
+    public var redis = RedisSample()
     public var residentBytes: Int = 0
     /// CPU seconds and memory of each live session's scope, by session id (when sessions run in scopes).
     public var sessionUsage: [String: (cpuSeconds: Double, memoryBytes: Int?)] = [:]
@@ -32,8 +32,15 @@ public final class APIMetrics: Sendable {
     static let pollBuckets: [Duration] = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
                                           .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)]
 
+    /// Request round trips to a peer, in seconds: from half a millisecond (loopback, the goal's p50)
+    /// to 10 s, past any request deadline.
+    static let redisRequestBuckets: [Duration] = [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+                                                  .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                                                  .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)]
+
     public let registry = PrometheusCollectorRegistry()
     private let pollDuration: DurationHistogram
+    private let redisRequestDuration: DurationHistogram
     private let sample: @Sendable () -> DaemonSample
     private let hub: WebSocketHub
     private let counted = Mutex<[String: Int]>([:])
@@ -45,10 +52,16 @@ public final class APIMetrics: Sendable {
         self.sample = sample
         pollDuration = registry.makeDurationHistogram(
             descriptor: Self.name("poll_batch_duration", "seconds", "Time to poll one batch of due sessions through tmux"), buckets: Self.pollBuckets)
+        redisRequestDuration = registry.makeDurationHistogram(
+            descriptor: Self.name("redis_request", "seconds", "Round trip of a request to a peer over Redis, until its reply"),
+            buckets: Self.redisRequestBuckets)
     }
 
     /// Records one poll batch (called by the poller).
     public func recordPoll(duration: Duration) { pollDuration.record(duration) }
+
+    /// Records one request's round trip to a peer (the requester calls it as replies arrive).
+    public func recordRedisRequest(duration: Duration) { redisRequestDuration.record(duration) }
 
     /// The exposition text, after bringing every counter and gauge up to date.
     func render() -> [UInt8] {
@@ -60,7 +73,7 @@ public final class APIMetrics: Sendable {
         counter("tmux_control_client_restarts", "Times the tmux control-mode client was started again", now.controlClientRestarts)
         counter("event_handler_timeouts", "Event handlers left behind at their deadline", now.eventHandlerTimeouts)
         counter("events_dropped", "Events dropped from a full subscriber queue", now.eventsDropped)
-        counter("redis_reconnects", "Reconnections to Redis", now.redisReconnects)
+        renderRedis(now.redis)
         counter("websocket_clients_dropped", "WebSocket clients dropped for falling behind", hub.droppedCount)
         registry.makeGauge(descriptor: Self.name("resident_memory", "bytes", "Resident memory of the daemon (VmRSS)")).set(Double(now.residentBytes))
         registry.makeGauge(descriptor: Self.name("websocket_clients", "", "WebSocket clients connected")).set(Double(hub.clientCount))
@@ -95,16 +108,17 @@ public final class APIMetrics: Sendable {
     }
 
     /// Advances a counter to `total` (the sources keep totals; Prometheus counters only go up).
-    private func counter(_ name: String, _ help: String, _ total: Int) {
+    func counter(_ name: String, _ help: String, _ total: Int, labels: [(String, String)] = []) {
+        let key = ([name] + labels.map { "\($0.0)=\($0.1)" }).joined(separator: ",")
         let delta = counted.withLock { counted -> Int in
-            defer { counted[name] = max(counted[name] ?? 0, total) }
-            return total - (counted[name] ?? 0)
+            defer { counted[key] = max(counted[key] ?? 0, total) }
+            return total - (counted[key] ?? 0)
         }
-        let counter = registry.makeCounter(descriptor: Self.name(name, "total", help))
+        let counter = registry.makeCounter(descriptor: Self.name(name, "total", help), labels: labels)
         if delta > 0 { counter.increment(by: Int64(delta)) }
     }
 
-    private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "tether", metricName: metric, unitName: unit, helpText: help)
     }
 

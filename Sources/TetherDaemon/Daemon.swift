@@ -60,23 +60,17 @@ public enum Daemon {
         let board = HealthBoard(time: time)
         // What the WebSocket clients want: reported by the API, read by the Redis heartbeat.
         let interest = SubscriptionInterest()
-        // Made before the API, which reaches the peers through its gateway.
-        let redisLayer: RedisComponent?
-        do {
-            redisLayer = try redisComponent(configuration, runtime: runtime, interest: interest, registry: registry, time: time, logger: logger)
-        } catch {
-            logger.critical("invalid Redis configuration", metadata: ["error": "\(error)"])
-            notifier.notify([ServiceNotification.status("failed: \(error)")])
-            exit(1)
-        }
-        let redis: [any Component] = redisLayer.map { [$0] } ?? []
+        let redis = redisPart(configuration, runtime: runtime, interest: interest, registry: registry, time: time, logger: logger)
         let api = APIServer(
             socketPath: configuration.api.socket, socketMode: configuration.api.socketMode, websocketQueue: configuration.api.websocketQueue,
             environment: apiEnvironment(runtime: runtime, registry: registry, settings: settings, board: board, origin: origin,
-                                        interest: interest, peers: redisLayer?.gateway, time: time),
+                                        interest: interest, redis: redis, time: time),
             version: version, time: time, logger: logger
         )
         runtime.poller.observeBatches { [metrics = api.metrics] in metrics.recordPoll(duration: $0) }
+        if case .running(let component) = redis {
+            component.observeRequestRoundTrips { [metrics = api.metrics] in metrics.recordRedisRequest(duration: $0) }
+        }
         // Anything that records through swift-metrics (the API's request metrics) lands in /metrics too.
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: api.metrics.registry))
         // Started in this order, each once the one before can serve; stopped in reverse: the API stops
@@ -86,7 +80,7 @@ public enum Daemon {
             PoolLagMonitor(time: time),
             StoreComponent(store: runtime.store),
             SessionsComponent(runtime: runtime, registry: registry, time: time),
-        ] + redis + [api] + extraComponents(registry, time, runtime)
+        ] + [redis.component].compactMap { $0 } + [api] + extraComponents(registry, time, runtime)
         let cache = runtime.cache
         let supervisor = Supervisor(
             board: board,
@@ -121,7 +115,7 @@ public enum Daemon {
 
     /// What the API serves from: the command layer, the cache, and read-only views for `/status` and `/metrics`.
     static func apiEnvironment(runtime: SessionRuntime, registry: TaskRegistry, settings: LiveConfiguration, board: HealthBoard,
-                               origin: ConfigurationLoader.Origin, interest: SubscriptionInterest, peers: (any PeerGateway)?,
+                               origin: ConfigurationLoader.Origin, interest: SubscriptionInterest, redis: RedisPart = .disabled,
                                time: TimeSource) -> APIEnvironment {
         let computer = settings.current.computer.name
         let cache = runtime.cache
@@ -132,7 +126,7 @@ public enum Daemon {
             tmuxBinary: { settings.current.computer.tmuxBinary },
             agents: { settings.current.agents.mapValues(\.command) },
             status: StatusReporter(version: version, computer: computer, origin: origin, runtime: runtime, board: board,
-                                   interest: interest, time: time).report,
+                                   interest: interest, redis: { redis.statusReport }, time: time).report,
             sample: {
                 var sample = DaemonSample()
                 sample.tasksByName = registry.liveCountsByName
@@ -149,12 +143,13 @@ public enum Daemon {
                 sample.eventHandlerTimeouts = events.slowHandlers
                 sample.eventsDropped = events.dropped
                 sample.residentBytes = APIMetrics.residentBytes()
+                sample.redis = redis.sample
                 for session in cache.sessions(computer: computer) {
                     if let cpu = session.record.cpuSeconds { sample.sessionUsage[session.id] = (cpu, session.record.memoryBytes) }
                 }
                 return sample
             },
-            interest: interest, peers: peers
+            interest: interest, peers: redis.gateway
         )
     }
 
@@ -163,6 +158,11 @@ public enum Daemon {
         let loader = ConfigurationLoader(environment: .current(), explicitPath: configPath)
         do {
             let (configuration, origin) = try loader.load()
+            if let problem = redisProblem(configuration) {
+                // The daemon would start without Redis; a check must still fail on it.
+                FileHandle.standardError.write(Data("tetherd: invalid configuration: redis: \(problem)\n".utf8))
+                return 1
+            }
             print("# tetherd \(version): configuration from \(origin) is valid")
             print(configuration.renderedYAML(), terminator: "")
             return 0

@@ -11,12 +11,14 @@ struct StatusReporter: Sendable {
     let bridge: TerminalBridge
     let board: HealthBoard
     let interest: SubscriptionInterest
+    /// The `redis` section now (the Redis part's state, peers and cursor).
+    let redis: @Sendable () -> RedisStatusReport
     let time: TimeSource
     /// When the daemon started, on `time`'s clock.
     let started: Duration
 
     init(version: String, computer: String, origin: ConfigurationLoader.Origin, runtime: SessionRuntime, board: HealthBoard,
-         interest: SubscriptionInterest, time: TimeSource) {
+         interest: SubscriptionInterest, redis: @escaping @Sendable () -> RedisStatusReport = { .off }, time: TimeSource) {
         self.version = version
         self.computer = computer
         self.origin = origin
@@ -24,6 +26,7 @@ struct StatusReporter: Sendable {
         self.bridge = runtime.bridge
         self.board = board
         self.interest = interest
+        self.redis = redis
         self.time = time
         self.started = time.now
     }
@@ -35,6 +38,7 @@ struct StatusReporter: Sendable {
         }
         return StatusReport(version: version, uptimeSeconds: (time.now - started).seconds, computer: computer,
                             configuration: "\(origin)", sessions: cache.sessions(computer: computer).count,
-                            tmuxControlClient: bridge.usesControlClient, interestedIn: interest.heartbeatTopics, components: components)
+                            tmuxControlClient: bridge.usesControlClient, interestedIn: interest.heartbeatTopics, components: components,
+                            redis: redis())
     }
 }

@@ -76,6 +76,11 @@ public struct RedisComponent: Component {
     /// Round-trip times and failures of this computer's requests to peers.
     public var requestTimings: RequestTimings { requester.timings }
 
+    /// Hands every request's round trip to `observer` (the `/metrics` histogram).
+    public func observeRequestRoundTrips(_ observer: @escaping @Sendable (Duration) -> Void) {
+        requester.observeRoundTrips(observer)
+    }
+
     public func run(context: ComponentContext) async throws {
         let readerStop = AsyncEvent()
         let reading = registry.spawn(name: "redis.reader", onShutdown: .complete) { [reader] in await reader.run(until: readerStop) }
@@ -85,10 +90,13 @@ public struct RedisComponent: Component {
         let tasks = [reading, pushing, eventReading, publishing]
         let asking = registry.spawn(name: "redis.requester", onShutdown: .cancel) { [requester] in await requester.run() }
         registry.spawn(name: "redis.peer-info", onShutdown: .cancel) { [refresher] in await refresher.run(until: readerStop) }
-        // The readers' blocking reads are cut as soon as the stop is asked, beside the heartbeat's removal.
-        registry.spawn(name: "redis.stop-relay") {
+        // The readers' blocking reads are cut as soon as the stop is asked, beside the heartbeat's
+        // removal; a connect the peers service has under way is abandoned, not waited out, and
+        // none is started after it (the heartbeat's removal uses the live connection, if any).
+        registry.spawn(name: "redis.stop-relay") { [peers] in
             await context.waitForStop()
             readerStop.fire()
+            peers.link.stopConnecting()
         }
         do {
             try await peers.run(context: context)

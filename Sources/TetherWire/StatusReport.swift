@@ -13,12 +13,15 @@ public struct StatusReport: Sendable, Equatable {
     public var interestedIn: [String]
     /// Sorted by name.
     public var components: [ComponentState]
+    /// The computers-together layer: Redis's state, the peers, the request stream.
+    public var redis: RedisStatusReport
 
     /// `status` of a daemon that answers at all.
     public static let ok = "ok"
 
     public init(status: String = ok, version: String, uptimeSeconds: Double, computer: String, configuration: String,
-                sessions: Int, tmuxControlClient: Bool, interestedIn: [String] = [], components: [ComponentState]) {
+                sessions: Int, tmuxControlClient: Bool, interestedIn: [String] = [], components: [ComponentState],
+                redis: RedisStatusReport = .off) {
         self.status = status
         self.version = version
         self.uptimeSeconds = uptimeSeconds
@@ -28,6 +31,7 @@ public struct StatusReport: Sendable, Equatable {
         self.tmuxControlClient = tmuxControlClient
         self.interestedIn = interestedIn
         self.components = components
+        self.redis = redis
     }
 
     /// One supervised component: `{name, state, since_last_beat_seconds}`.
@@ -65,7 +69,7 @@ extension StatusReport: WireCodable {
         case computer, configuration, sessions
         case tmuxControlClient = "tmux_control_client"
         case interestedIn = "interested_in"
-        case components
+        case components, redis
     }
 
     /// Seconds to one decimal: people read them.
@@ -83,10 +87,11 @@ extension StatusReport: WireCodable {
         for topic in interestedIn { json.string(topic) }
         json.endArray()
         json.member(CodingKeys.components, components)
+        json.member(CodingKeys.redis, redis)
         json.endObject()
     }
 
-    /// `interested_in` may be absent (a daemon from before it was reported).
+    /// `interested_in` and `redis` may be absent (a daemon from before they were reported).
     public init(from decoder: any Decoder) throws {
         let values = try decoder.container(keyedBy: CodingKeys.self)
         self.init(status: try values.decode(String.self, forKey: .status), version: try values.decode(String.self, forKey: .version),
@@ -94,6 +99,7 @@ extension StatusReport: WireCodable {
                   configuration: try values.decode(String.self, forKey: .configuration), sessions: try values.decode(Int.self, forKey: .sessions),
                   tmuxControlClient: try values.decode(Bool.self, forKey: .tmuxControlClient),
                   interestedIn: try values.decodeIfPresent([String].self, forKey: .interestedIn) ?? [],
-                  components: try values.decode([ComponentState].self, forKey: .components))
+                  components: try values.decode([ComponentState].self, forKey: .components),
+                  redis: try values.decodeIfPresent(RedisStatusReport.self, forKey: .redis) ?? .off)
     }
 }

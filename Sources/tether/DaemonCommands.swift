@@ -12,7 +12,17 @@ struct Status: ParsableCommand {
         print("tetherd \(status.version) on \(status.computer), up \(CLI.duration(status.uptimeSeconds))")
         print("configuration: \(status.configuration)")
         print("sessions: \(status.sessions), tmux control client: \(status.tmuxControlClient ? "attached" : "not attached")")
+        printRedis(status.redis)
         CLI.table(["COMPONENT", "STATE"], status.components.map { [$0.name, $0.state] })
+    }
+
+    /// The Redis lines: state and URL, why it is degraded, the peers, the request stream.
+    private func printRedis(_ redis: RedisStatusReport) {
+        guard redis.enabled else { return print("redis: disabled") }
+        print("redis: \(redis.state)\(redis.url.map { " (\($0))" } ?? "")")
+        if let error = redis.lastError { print("redis error: \(error)") }
+        print("peers online: \(redis.peers.isEmpty ? "none" : redis.peers.joined(separator: ", "))")
+        print("request stream: cursor \(redis.cursor ?? "not yet read"), \(redis.handled) handled, \(redis.rejected) rejected")
     }
 }
 

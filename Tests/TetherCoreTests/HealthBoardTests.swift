@@ -90,4 +90,18 @@ import TetherCore
         }
         #expect(time.now == .seconds(2))
     }
+
+    @Test func aConditionChangeWakesTheWaiterAndTheSameTextDoesNot() {
+        let conditions = ComponentConditions()
+        let first = conditions.nextChange
+        conditions.set("redis", "unreachable")
+        #expect(first.isFired)
+        let second = conditions.nextChange
+        conditions.set("redis", "unreachable")
+        #expect(!second.isFired)
+        #expect(conditions.current.map(\.text) == ["unreachable"])
+        conditions.set("redis", nil)
+        #expect(second.isFired)
+        #expect(conditions.current.isEmpty && conditions.condition(of: "redis") == nil)
+    }
 }

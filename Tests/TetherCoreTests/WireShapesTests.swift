@@ -63,6 +63,12 @@ import TetherCore
         #expect(text(status).hasPrefix(#"{"status":"ok","version":"0.1.0","uptime_seconds":12.3,"computer":"mini""#))
         let decoded = try JSONDecoder().decode(StatusReport.self, from: Data(status.jsonBytes))
         #expect(decoded.components.first?.sinceLastBeatSeconds == 0.3 && decoded.sessions == 2)
+        #expect(decoded.redis == .off)
+        #expect(text(status).hasSuffix(#""redis":{"enabled":false,"state":"disabled","last_error":null,"url":null,"peers":[],"cursor":null,"handled":0,"rejected":0}}"#))
+        var joined = status
+        joined.redis = RedisStatusReport(enabled: true, state: RedisStatusReport.connected, url: "rediss://:***@cache:6380", peers: ["MozMini"],
+                                         cursor: "1700000000000-0", handled: 3, rejected: 1)
+        #expect(try JSONDecoder().decode(StatusReport.self, from: Data(joined.jsonBytes)).redis == joined.redis)
 
         #expect(text(ErrorReply.detail("Not Found")) == #"{"detail":"Not Found"}"#)
         #expect(text(ErrorReply.failure("gone")) == #"{"status":"error","message":"gone","error":"gone","detail":"gone"}"#)

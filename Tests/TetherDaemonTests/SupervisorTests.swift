@@ -17,6 +17,8 @@ import TetherCore
     struct FakeComponent: Component {
         enum Stop: Sendable { case graceful, onlyWhenCancelled, returnsEarly }
         let name: String
+        /// Reported before it starts: a component that serves degraded.
+        var condition: String?
         let heartbeatInterval: Duration = .seconds(1)
         let stop: Stop
         let journal: Journal
@@ -25,6 +27,7 @@ import TetherCore
 
         func run(context: ComponentContext) async throws {
             journal.add("start \(name)")
+            if let condition { context.report(condition: condition) }
             context.started()
             switch stop {
             case .graceful:
@@ -124,5 +127,14 @@ import TetherCore
         #expect(code == 1)
         #expect(journal.all.last == "stop store")
         #expect(notifier.all.contains { $0.hasPrefix("STATUS=failed: component quitter failed") }, "\(notifier.all)")
+    }
+
+    @Test func aComponentsConditionIsPartOfTheReadyStatus() async throws {
+        let journal = Journal()
+        var degraded = FakeComponent(name: "redis", stop: .graceful, journal: journal)
+        degraded.condition = "Redis unreachable, retrying: refused"
+        let (code, notifier, _) = try await run([FakeComponent(name: "store", stop: .graceful, journal: journal), degraded])
+        #expect(code == 0)
+        #expect(notifier.all.contains("STATUS=ready: 0 sessions, redis disabled; Redis unreachable, retrying: refused"), "\(notifier.all)")
     }
 }

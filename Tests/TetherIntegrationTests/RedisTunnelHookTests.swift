@@ -39,7 +39,7 @@ private final class PlainTunnel: RedisTunnel {
         defer { server.remove() }
         let opened = Mutex<[PlainTunnel]>([])
         var options = try redisOptions("rediss://127.0.0.1:\(server.port)/2")
-        options.tunnel = { host, port, _ in
+        options.tunnel = { host, port, _, _ in
             #expect(host == "127.0.0.1" && port == Int(server.port))
             let tunnel = try PlainTunnel(port: port)
             opened.withLock { $0.append(tunnel) }
@@ -57,7 +57,7 @@ private final class PlainTunnel: RedisTunnel {
 
     @Test func aTunnelThatFailsIsAConnectError() async throws {
         var options = try redisOptions("rediss://127.0.0.1:\(RedisServer.freePort())")
-        options.tunnel = { _, port, _ in try PlainTunnel(port: port) }
+        options.tunnel = { _, port, _, _ in try PlainTunnel(port: port) }
         await #expect { try await RedisConnection.open(options) } throws: { error in
             (error as? RedisError)?.code == .connect && (error as? RedisError)?.message.contains("TLS connection") == true
         }

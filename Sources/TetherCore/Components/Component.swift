@@ -45,6 +45,10 @@ public struct ComponentContext: Sendable {
     /// The component made progress.
     public func beat() { board.beat(name) }
 
+    /// The component serves but not fully, and says why (`text`), or is whole again (nil): systemd's
+    /// `STATUS=` carries the text while it holds.
+    public func report(condition text: String?) { board.conditions.set(name, text) }
+
     /// Whether the supervisor has asked this component to stop.
     public var isStopping: Bool { stopRequest.isFired }
 

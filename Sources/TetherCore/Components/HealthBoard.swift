@@ -25,6 +25,8 @@ public final class HealthBoard: Sendable {
         let started = AsyncEvent()
     }
 
+    /// Components' conditions while they serve degraded, for `STATUS=` and `/status`.
+    public let conditions = ComponentConditions()
     private let time: TimeSource
     private let entries = Mutex<[String: Entry]>([:])
     private let allStarted = AsyncEvent()

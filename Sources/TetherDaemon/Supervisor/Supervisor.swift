@@ -111,6 +111,7 @@ public actor Supervisor {
         if let period = notifier.watchdogPeriod {
             startWatchdog(period: period)
         }
+        followConditions()
         if reloadPending {
             reloadPending = false
             await reload()
@@ -190,6 +191,7 @@ public actor Supervisor {
     func readyStatus() -> String {
         let config = settings.current
         var status = "ready: \(sessionCount()) sessions, redis \(config.redis.enabled ? "enabled" : "disabled")"
+        for (_, condition) in board.conditions.current { status += "; \(condition)" }
         if let lastReloadError { status += "; last reload failed, running on the previous configuration: \(lastReloadError)" }
         return status
     }

@@ -153,13 +153,20 @@ public final class RedisConnection: Sendable {
 
     private func run(_ arguments: [[UInt8]], timeout: Duration) async throws(RedisError) -> RedisValue {
         try await onWorker { [self] () throws(RedisError) -> RedisValue in
+            // Each refusal here sent nothing: a link may send the command again on a new connection.
             let state = socket.withLock { $0 }
-            if state.unblocked { throw Self.closedError(options) }
+            if state.unblocked { throw Self.closedError(options).markedUnsent }
             if let broken = state.broken {
-                throw RedisError(.closed, "the connection to Redis at \(options.url.address) is broken (\(broken.code)); open a new one")
+                throw RedisError(.closed, "the connection to Redis at \(options.url.address) is broken (\(broken.code)); open a new one", unsent: true)
             }
             guard let context = slot.context else {
-                throw RedisError(.closed, "the connection to Redis at \(options.url.address) is not connected; call connect() first")
+                throw RedisError(.closed, "the connection to Redis at \(options.url.address) is not connected; call connect() first", unsent: true)
+            }
+            if context.serverHasClosed {
+                let stale = RedisError(.stale, "Redis at \(options.url.address) had closed the connection before \(RedisCommandName(arguments)) "
+                    + "was sent (a restart or a client timeout); nothing was sent, the link reconnects")
+                socket.withLock { state in state.broken = state.broken ?? stale }
+                throw stale
             }
             do throws(RedisError) {
                 return try context.command(arguments, timeout: timeout)

@@ -12,7 +12,7 @@ extension RedisContext {
         let context: RedisContext
         switch url.endpoint {
         case .tcp(let host, let port) where url.usesTLS:
-            context = try throughTunnel(options, host: host, port: port)
+            context = try throughTunnel(options, host: host, port: port, wake: wake)
         case .tcp(let host, let port):
             context = try checked(redisConnectNonBlock(host, Int32(port)), options)
             do {
@@ -30,14 +30,16 @@ extension RedisContext {
         return context
     }
 
-    private static func throughTunnel(_ options: RedisConnectionOptions, host: String, port: Int) throws(RedisError) -> RedisContext {
+    private static func throughTunnel(_ options: RedisConnectionOptions, host: String, port: Int, wake: Int32) throws(RedisError) -> RedisContext {
         let address = options.url.address
         guard let factory = options.tunnel else {
             throw RedisError(.connect, "TLS is needed for rediss:// (Redis at \(address)) but this build has no TLS tunnel; use a redis:// URL or a build with TLS")
         }
         let tunnel: any RedisTunnel
         do {
-            tunnel = try factory(host, port, options.connectTimeout)
+            tunnel = try factory(host, port, options.connectTimeout, wake)
+        } catch let error as TLSError where error.code == .stopped {
+            throw RedisError(.closed, "the TLS connection to Redis at \(address) was abandoned while opening (the daemon is stopping)")
         } catch {
             throw RedisError(.connect, "cannot open the TLS connection to Redis at \(address): \(error); check redis.url and the server's certificate")
         }

@@ -33,6 +33,13 @@ final class RedisContext {
         }
     }
 
+    /// True when the idle connection can be read from: the server closed it (a restart, a client
+    /// timeout) or sent bytes nobody asked for. A command written now would be lost with it.
+    var serverHasClosed: Bool {
+        var entry = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) > 0
+    }
+
     /// The fd hiredis reads and writes (a duplicate of the tunnel's for `rediss://`).
     var fileDescriptor: Int32 { pointer.pointee.fd }
 

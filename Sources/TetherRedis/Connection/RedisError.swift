@@ -21,6 +21,9 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         public static let server = Code("redis-server")
         /// The connection was closed or shut down on our side.
         public static let closed = Code("redis-closed")
+        /// The server had closed the idle connection before the command was written (a restart):
+        /// nothing was sent, so the command may be sent again on a new connection.
+        public static let stale = Code("redis-stale")
         /// AUTH was refused, or the server wants a password and got none.
         public static let auth = Code("redis-auth")
         /// The configured URL or password source cannot be used.
@@ -33,13 +36,20 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
     public let message: String
     /// The errno behind an I/O failure, when there was one.
     public let errno: Int32?
+    /// True when the command never reached the wire (no connection, or one already broken or
+    /// closed by the server): sending it again cannot make it happen twice.
+    public let unsent: Bool
 
     /// An error of `code`; `message` must name no secret.
-    public init(_ code: Code, _ message: String, errno: Int32? = nil) {
+    public init(_ code: Code, _ message: String, errno: Int32? = nil, unsent: Bool = false) {
         self.code = code
         self.message = message
         self.errno = errno
+        self.unsent = unsent || code == .stale
     }
+
+    /// The same error, known not to have sent its command.
+    var markedUnsent: RedisError { RedisError(code, message, errno: errno, unsent: true) }
 
     public var description: String { message }
 }

@@ -3,24 +3,42 @@ import TetherCore
 
 extension RedisLink {
     /// Runs `body` on a live connection and counts it; a connection that broke is dropped, so the
-    /// next call reconnects. The command itself is never retried: it may not be idempotent (XADD).
-    func perform(_ arguments: [[UInt8]],
+    /// next call reconnects. A command that reached the wire is never sent again: it may not be
+    /// idempotent (XADD). One that never did (the server had closed the idle connection at a
+    /// restart, or another command broke the connection first) goes once more on a new connection,
+    /// so a restart loses no reply. With `failFast` false it connects even while the backoff runs.
+    func perform(_ arguments: [[UInt8]], failFast: Bool = true,
                  _ body: (RedisConnection) async throws(RedisError) -> RedisValue) async throws(RedisError) -> RedisValue {
         let name = RedisCommandName(arguments).name
-        let connection = try await connection(failFast: true)
-        do {
-            let value = try await body(connection)
-            count(name, failed: false)
-            return value
-        } catch {
-            count(name, failed: true)
-            if connection.brokenBy != nil { await drop(connection, because: error) }
-            throw error
+        var retried = false
+        while true {
+            let connection: RedisConnection
+            do {
+                // Past the backoff, still at most one connect per interval (see waitUntilReachable).
+                connection = try await self.connection(failFast: failFast, unlessAttemptedWithin: failFast ? nil : Self.reachabilityCheckInterval)
+            } catch {
+                throw error.markedUnsent
+            }
+            do {
+                let value = try await body(connection)
+                count(name, failed: false)
+                return value
+            } catch {
+                if connection.brokenBy != nil { await drop(connection, because: error) }
+                if error.unsent, !retried, state.withLock({ $0.status != .closed && !$0.connectsRefused }) {
+                    retried = true
+                    continue
+                }
+                count(name, failed: true)
+                throw error
+            }
         }
     }
 
     /// The live connection, or a new one; with `failFast` a backoff that has not run out throws the last error.
-    func connection(failFast: Bool) async throws(RedisError) -> RedisConnection {
+    /// With `gap`, an attempt is made only if none started within `gap` (else the last error is
+    /// thrown): waiters that ignore the backoff still never storm a server that is down.
+    func connection(failFast: Bool, unlessAttemptedWithin gap: Duration? = nil) async throws(RedisError) -> RedisConnection {
         if let live = liveConnection() { return live }
         await connecting.enter()
         defer { connecting.leave() }
@@ -29,20 +47,25 @@ extension RedisLink {
             // Broken (by unblock() or an error seen elsewhere): free its thread before replacing it.
             await stale.close()
         }
-        let (closed, due, lastError) = state.withLock { state in
-            (state.status == .closed, state.nextAttempt <= time.now, state.lastError)
+        let (closed, refused, due, lastError, lastAttempt) = state.withLock { state in
+            (state.status == .closed, state.connectsRefused, state.nextAttempt <= time.now, state.lastError, state.lastAttemptAt)
         }
         if closed { throw closedError }
+        if refused { throw RedisError(.closed, "not connecting to Redis at \(options.url.address): the daemon is stopping") }
+        if let gap, let lastAttempt, let lastError, time.now - lastAttempt < gap {
+            throw RedisError(lastError.code, "Redis at \(options.url.address) is unreachable, reconnecting: \(lastError.message)")
+        }
         if failFast, !due, let lastError {
             throw RedisError(lastError.code, "Redis at \(options.url.address) is unreachable, reconnecting: \(lastError.message)")
         }
         let connection = RedisConnection(options: options, name: name)
         let closing = state.withLock { state -> Bool in
             state.attempt = connection
+            state.lastAttemptAt = time.now
             if state.status != .closed { state.status = .connecting(lastError: state.lastError) }
-            return state.status == .closed
+            return state.status == .closed || state.connectsRefused
         }
-        // close() may have run since the check above; it could not see this attempt then.
+        // close() or stopConnecting() may have run since the check above; they could not see this attempt then.
         if closing { connection.unblock() }
         defer { state.withLock { $0.attempt = nil } }
         do {
@@ -50,13 +73,15 @@ extension RedisLink {
         } catch {
             await connection.close()
             if state.withLock({ $0.status == .closed }) { throw closedError }
+            // Abandoned for a stop (stopConnecting()): a stop, not a sign of Redis's health; no backoff.
+            if error.code == .closed { throw error }
             recordFailure(error)
             throw error
         }
         return try await recordSuccess(connection)
     }
 
-    private func liveConnection() -> RedisConnection? {
+    func liveConnection() -> RedisConnection? {
         state.withLock { state in
             guard state.status == .connected, let connection = state.connection, connection.brokenBy == nil else { return nil }
             return connection

@@ -15,6 +15,11 @@ public final class RedisLink: Sendable {
     /// See ``reconnectInitial``.
     public static let reconnectMaximum: Duration = .seconds(10)
 
+    /// How often ``waitUntilReachable(within:)`` tries to connect (all its waiters together) or
+    /// looks whether another caller has: a tenth of a second is quick next to a requester's
+    /// seconds, and ten refused connects a second cost a server that is down nothing.
+    static let reachabilityCheckInterval: Duration = .milliseconds(100)
+
     /// Where it connects and with which deadlines.
     public let options: RedisConnectionOptions
     let name: String
@@ -33,6 +38,10 @@ public final class RedisLink: Sendable {
         var backoff: Backoff
         var nextAttempt = Duration.zero
         var everConnected = false
+        /// When the last connect attempt started, on `time`'s clock.
+        var lastAttemptAt: Duration?
+        /// Set by stopConnecting(): the live connection still serves, no new one is made.
+        var connectsRefused = false
         var metrics = RedisLinkMetrics()
 
         var lastError: RedisError? {
@@ -62,6 +71,13 @@ public final class RedisLink: Sendable {
     /// Sends a command on the current connection, connecting first if the backoff allows.
     public func send(_ arguments: [String]) async throws(RedisError) -> RedisValue {
         try await send(bytes: arguments.map { Array($0.utf8) })
+    }
+
+    /// Sends a command, connecting first even while the backoff runs (a request just read proves
+    /// Redis is back, so the reply must not wait out, or fail on, this link's own backoff).
+    public func sendReconnecting(_ arguments: [String]) async throws(RedisError) -> RedisValue {
+        let bytes = arguments.map { Array($0.utf8) }
+        return try await perform(bytes, failFast: false) { connection throws(RedisError) in try await connection.send(bytes: bytes) }
     }
 
     /// Sends a command of binary-safe arguments; see ``send(_:)``.
@@ -94,10 +110,43 @@ public final class RedisLink: Sendable {
         }
     }
 
+    /// Waits (on the injected clock) until connected, at most `limit` (plus one connect deadline);
+    /// false when the time ran out, the link is closing or the caller is cancelled. It connects
+    /// past the backoff, but all waiters together try at most once per ``reachabilityCheckInterval``.
+    public func waitUntilReachable(within limit: Duration) async -> Bool {
+        let deadline = time.now + limit
+        while time.now < deadline, !Task.isCancelled {
+            if state.withLock({ $0.status == .closed || $0.connectsRefused }) { return false }
+            if liveConnection() != nil { return true }
+            do {
+                // Past the backoff (a caller that waits has something worth sending), but at most
+                // one attempt per interval among all waiters.
+                _ = try await connection(failFast: false, unlessAttemptedWithin: Self.reachabilityCheckInterval)
+                return true
+            } catch where error.code == .closed {
+                return false
+            } catch {
+                let wait = min(deadline, time.now + Self.reachabilityCheckInterval) - time.now
+                if wait > .zero, await closedEvent.wait(timeout: wait, on: time) { return false }
+            }
+        }
+        return false
+    }
+
     /// Shuts the current connection's socket, so a pending blocking read returns at once; the next
     /// command reconnects. For a stop, ``close()`` does this and more.
     public func unblock() {
         state.withLock { $0.connection }?.unblock()
+    }
+
+    /// For a stop that still needs the link (to delete the heartbeat): a connect (or TLS handshake,
+    /// or AUTH) in progress is abandoned at once and no new one is made; a live connection still
+    /// serves. Commands that would need a new connection fail at once with `.closed`.
+    public func stopConnecting() {
+        state.withLock { state in
+            state.connectsRefused = true
+            return state.attempt
+        }?.unblock()
     }
 
     /// Closes the link for good: a pending read returns at once, later commands fail with `.closed`.

@@ -53,12 +53,17 @@ extension RedisCommandSending {
     /// The keys matching `pattern` (glob syntax), step by step; see ``RedisScanSequence``.
     public func scan(match pattern: String) -> RedisScanSequence { RedisScanSequence(sender: self, pattern: pattern) }
 
-    /// Every key matching `pattern`, at most `limit` of them (the sweep stops there).
-    public func scanAll(match pattern: String, limit: Int) async throws(RedisError) -> RedisScanResult {
+    /// Every key matching `pattern`, at most `limit` of them (the sweep stops there). `stopping` is
+    /// asked before each SCAN call: once it is true the sweep ends with code `.closed`, so a stop
+    /// never waits for thousands of calls over a crowded keyspace.
+    public func scanAll(match pattern: String, limit: Int,
+                        stopping: @Sendable () -> Bool = { false }) async throws(RedisError) -> RedisScanResult {
         var seen = Set<String>()
         var result = RedisScanResult(keys: [], truncated: false, calls: 0)
         var iterator = scan(match: pattern).makeAsyncIterator()
-        while let keys = try await iterator.next() {
+        while true {
+            if stopping() { throw RedisError(.closed, "the SCAN sweep for '\(pattern)' was stopped after \(result.calls) calls (the daemon is stopping)") }
+            guard let keys = try await iterator.next() else { break }
             result.calls += 1
             for key in keys where seen.insert(key).inserted {
                 guard result.keys.count < limit else {

@@ -11,4 +11,6 @@ public protocol RedisTunnel: Sendable {
 }
 
 /// Opens a tunnel to `host:port` within `timeout`; throws when the server cannot be reached or verified.
-public typealias RedisTunnelFactory = @Sendable (_ host: String, _ port: Int, _ timeout: Duration) throws -> any RedisTunnel
+/// `wake` is a descriptor that becomes readable when a stop abandons the attempt (-1: none): the
+/// opener polls it beside its socket, so a stop never waits out a connect or a handshake.
+public typealias RedisTunnelFactory = @Sendable (_ host: String, _ port: Int, _ timeout: Duration, _ wake: Int32) throws -> any RedisTunnel

@@ -9,6 +9,8 @@ struct PeerDiscovery: Sendable {
     let settings: RedisPeersSettings
     let directory: PeerDirectory
     let logger: Logger
+    /// True once the component is asked to stop: the SCAN sweep ends between two calls.
+    var stopping: @Sendable () -> Bool = { false }
 
     /// Reads the index and every followed peer's heartbeat, sweeping first if `sweep`; the round's
     /// command count (the caller's `extraCommands` included, the sweep's SCANs not) goes to the directory.
@@ -20,7 +22,7 @@ struct PeerDiscovery: Sendable {
         let indexed = Set((reply.array ?? []).compactMap(\.string).filter { usable($0, source: "the index") })
         var swept = Set<String>()
         if sweep {
-            let result = try await sender.scanAll(match: RedisKeys.heartbeatPattern, limit: RedisPeersSettings.sweepKeyLimit)
+            let result = try await sender.scanAll(match: RedisKeys.heartbeatPattern, limit: RedisPeersSettings.sweepKeyLimit, stopping: stopping)
             for key in result.keys {
                 guard let name = RedisKeys.computer(fromHeartbeatKey: key), usable(name, source: key) else { continue }
                 swept.insert(name)

@@ -39,7 +39,8 @@ public struct RedisPeersService: Sendable {
     /// Beats and discovers until `context.isStopping`, then takes the heartbeat away and closes the link.
     public func run(context: ComponentContext) async throws {
         let writer = HeartbeatWriter(sender: link, settings: settings, interest: interest)
-        let discovery = PeerDiscovery(sender: link, settings: settings, directory: directory, logger: context.logger)
+        let discovery = PeerDiscovery(sender: link, settings: settings, directory: directory, logger: context.logger,
+                                      stopping: { context.isStopping })
         // Started at once, Redis or not: the daemon must serve its own computer while Redis is away.
         context.started()
         var nextSweep = time.now
@@ -53,6 +54,8 @@ public struct RedisPeersService: Sendable {
                 wroteHeartbeat = true
                 try await discovery.round(at: now, sweep: sweep, extraCommands: HeartbeatWriter.commandsPerBeat)
             } catch {
+                // A failure the stop caused (an abandoned connect) says nothing about Redis.
+                if context.isStopping { break }
                 failed(error, context: context)
                 // The retry loop is alive and each attempt ended within its own deadline: progress
                 // enough for the supervisor, which must not restart a daemon only because Redis is away.
@@ -62,6 +65,7 @@ public struct RedisPeersService: Sendable {
             }
             if sweep { nextSweep = time.now + settings.discoverySweep }
             if health.record(.connected) {
+                context.report(condition: nil)
                 context.logger.info("joined the computers on Redis", metadata: ["redis.peers": "\(directory.peers.count)"])
             }
             context.beat()
@@ -72,10 +76,21 @@ public struct RedisPeersService: Sendable {
 
     private func failed(_ error: RedisError, context: ComponentContext) {
         directory.clear()
-        if health.record(.degraded, error: error.message) {
+        let changed = health.record(.degraded, error: error.message)
+        // Each new reason replaces the last in STATUS=, so it always says what is wrong now; the
+        // link's own connect error, when it has one, rather than a "still backing off" wrapper.
+        let reason = if case .connecting(let last?) = link.status { last } else { error }
+        context.report(condition: Self.unreachableCondition(reason))
+        if changed {
             context.logger.warning("Redis is unreachable: serving this computer alone and retrying",
                                    metadata: ["error": "\(error.message)"])
         }
+    }
+
+    /// `STATUS=` while degraded: what is wrong (the error names the address and what to fix) and that
+    /// it is retried.
+    static func unreachableCondition(_ error: RedisError) -> String {
+        "Redis unreachable, retrying (serving this computer alone): \(error.message)"
     }
 
     /// Until the link's backoff lets it try again (at least ``RedisPeersSettings/minimumRetryPause``).

@@ -18,6 +18,8 @@ public final class RedisRequester: Sendable {
     let logger: Logger
     let stopped = AsyncEvent()
     let counters = Mutex(RequestTimings())
+    /// Told every round trip (the `/metrics` histogram); nil until the daemon sets it.
+    let roundTripObserver = Mutex<(@Sendable (Duration) -> Void)?>(nil)
     /// The last entry id this requester chose, as (milliseconds, sequence).
     let lastID = Mutex<(milliseconds: Int64, sequence: Int64)>((0, 0))
 
@@ -34,6 +36,11 @@ public final class RedisRequester: Sendable {
     }
 
     /// Round-trip times and failures so far, for `/metrics`.
+    /// Hands every successful round trip to `observer` from now on.
+    public func observeRoundTrips(_ observer: @escaping @Sendable (Duration) -> Void) {
+        roundTripObserver.withLock { $0 = observer }
+    }
+
     public var timings: RequestTimings {
         var timings = counters.withLock { $0 }
         timings.impersonations = replies.impersonations
@@ -74,6 +81,7 @@ public final class RedisRequester: Sendable {
         do {
             let answer = try await exchange(request, named: name, to: target, deadline: deadline, acceptsUnlabelled: acceptsUnlabelled)
             counters.withLock { $0.record(answer.roundTrip) }
+            roundTripObserver.withLock { $0 }?(answer.roundTrip)
             return answer
         } catch {
             counters.withLock { $0.record(failure: error.kind) }

@@ -8,6 +8,9 @@ public struct ReplyWriter: Sendable {
     /// reply within seconds (3–5 s timeouts), so an hour is far more than needed while still
     /// bounding what unread replies can accumulate.
     public static let replyTimeToLive: Duration = .seconds(3600)
+    /// How long a reply that could not be sent (Redis went away after its request was read) waits
+    /// for Redis to come back: a requester waits 3–5 s for its reply, so later is read by nobody.
+    public static let reconnectWindow: Duration = .seconds(5)
 
     let sender: any RedisCommandSending
     let computer: String
@@ -26,7 +29,19 @@ public struct ReplyWriter: Sendable {
         let entry = ReplyEntry(envelope: envelope, answering: requestID, from: computer, at: time.wallNow)
         var arguments = ["XADD", key, "MAXLEN", "~", String(RedisKeys.messageStreamMaximumLength), "*"]
         for field in entry.fields { arguments += [field.field, String(decoding: field.value, as: UTF8.self)] }
-        _ = try await sender.send(arguments)
-        _ = try await sender.send(["EXPIRE", key, String(Self.replyTimeToLive.components.seconds)])
+        try await sendOnce(arguments)
+        try await sendOnce(["EXPIRE", key, String(Self.replyTimeToLive.components.seconds)])
+    }
+
+    /// Sends `arguments` once: not held up by the link's backoff (a request was just read, so Redis
+    /// was there), and, when Redis went away before the command left, again once it is back
+    /// (within ``reconnectWindow``). A command that may have reached Redis is never sent twice.
+    private func sendOnce(_ arguments: [String]) async throws(RedisError) {
+        do {
+            _ = try await sender.sendReconnecting(arguments)
+        } catch where error.unsent {
+            guard await sender.waitUntilReachable(within: Self.reconnectWindow) else { throw error }
+            _ = try await sender.sendReconnecting(arguments)
+        }
     }
 }

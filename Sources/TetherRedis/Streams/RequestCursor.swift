@@ -14,21 +14,17 @@ struct RequestCursor: Sendable {
 
     var key: String { RedisKeys.cursorSetting(computer) }
 
-    /// The saved cursor, or nil when there is none (first start) or it cannot be read (logged).
-    func saved() async -> String? {
-        do {
-            guard let value = try await settings.value(forKey: key) else { return nil }
-            guard Self.isEntryID(value) else {
-                logger.warning("the saved request-stream cursor is not a stream id; starting from the stream's end",
-                               metadata: ["setting": "\(key)"])
-                return nil
-            }
-            return value
-        } catch {
-            logger.error("cannot read the saved request-stream cursor; starting from the stream's end",
-                         metadata: ["setting": "\(key)", "error": "\(error)"])
+    /// The saved cursor, or nil when there is none (first start) or it is not a stream id (logged).
+    /// A store that cannot be read throws: the caller must not take that for a first start, which
+    /// would resolve `$` and skip every entry written since the last id handled.
+    func saved() async throws -> String? {
+        guard let value = try await settings.value(forKey: key) else { return nil }
+        guard Self.isEntryID(value) else {
+            logger.warning("the saved request-stream cursor is not a stream id; starting from the stream's end",
+                           metadata: ["setting": "\(key)"])
             return nil
         }
+        return value
     }
 
     /// `$` resolved once into the stream's last id (`0-0` when empty), so no entry landing between

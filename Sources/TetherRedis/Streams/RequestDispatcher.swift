@@ -16,7 +16,10 @@ final class RequestDispatcher: Sendable {
         var inFlight = 0
         /// Sessions with a running drainer, and what waits behind it.
         var queues: [String: [Job]] = [:]
-        var slotWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Submitters waiting for a slot, in arrival order; resumed with true when handed one,
+        /// false when a stop ends the wait.
+        var slotWaiters: [(id: Int, continuation: CheckedContinuation<Bool, Never>)] = []
+        var nextWaiter = 0
         /// Fired when nothing is in flight any more.
         var idleWaiters: [AsyncEvent] = []
     }
@@ -33,28 +36,63 @@ final class RequestDispatcher: Sendable {
     /// Entries accepted and not yet finished.
     var inFlight: Int { state.withLock { $0.inFlight } }
 
-    /// Queues `job` behind earlier jobs of `session` (none for nil); waits first while the bound is reached.
-    func submit(session: String?, _ job: @escaping Job) async {
+    /// Queues `job` behind earlier jobs of `session` (none for nil); waits first while the bound is
+    /// reached, unless `stop` fires first: then the job is dropped and the result is false.
+    @discardableResult
+    func submit(session: String?, until stop: AsyncEvent = AsyncEvent(), _ job: @escaping Job) async -> Bool {
+        guard await reserveSlot(until: stop) else { return false }
+        start(reserved: session, job)
+        return true
+    }
+
+    /// Takes one of the bounded slots, waiting while all are taken; false (no slot taken) when
+    /// `stop` fires or the caller is cancelled first. Follow a true with ``start(reserved:_:)``.
+    func reserveSlot(until stop: AsyncEvent) async -> Bool {
         // The slot is reserved before any await, so concurrent submitters never pass the bound together.
-        let reserved = state.withLock { state -> Bool in
-            guard state.inFlight < limit else { return false }
+        let (reserved, id) = state.withLock { state -> (Bool, Int) in
+            state.nextWaiter += 1
+            guard state.inFlight < limit else { return (false, state.nextWaiter) }
             state.inFlight += 1
-            return true
+            return (true, state.nextWaiter)
         }
-        if !reserved {
-            // release() hands its slot over directly, so inFlight never drops below the bound meanwhile.
-            await withCheckedContinuation { continuation in
-                let granted = state.withLock { state -> Bool in
-                    if state.inFlight < limit {
-                        state.inFlight += 1
-                        return true
-                    }
-                    state.slotWaiters.append(continuation)
-                    return false
-                }
-                if granted { continuation.resume() }
+        if reserved { return true }
+        // release() hands its slot over directly, so inFlight never drops below the bound meanwhile.
+        return await withDiscardingTaskGroup { group -> Bool in
+            group.addTask {  // registry-exempt: ends the wait below when the stop fires; cancelled before this returns
+                if await stop.wait() { self.abandonWait(id) }
             }
+            let granted = await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                    let outcome = state.withLock { state -> Bool? in
+                        if stop.isFired || Task.isCancelled { return false }
+                        if state.inFlight < limit {
+                            state.inFlight += 1
+                            return true
+                        }
+                        state.slotWaiters.append((id, continuation))
+                        return nil
+                    }
+                    if let outcome { continuation.resume(returning: outcome) }
+                }
+            } onCancel: {
+                self.abandonWait(id)
+            }
+            group.cancelAll()
+            return granted
         }
+    }
+
+    /// Ends waiter `id`'s wait without a slot, if it still waits.
+    private func abandonWait(_ id: Int) {
+        let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            guard let index = state.slotWaiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.slotWaiters.remove(at: index).continuation
+        }
+        waiter?.resume(returning: false)
+    }
+
+    /// Runs `job` on a slot taken with ``reserveSlot(until:)``, behind earlier jobs of `session`.
+    func start(reserved session: String?, _ job: @escaping Job) {
         guard let session else {
             start(session: nil) { await job(); self.release() }
             return
@@ -95,15 +133,16 @@ final class RequestDispatcher: Sendable {
         for _ in 0...dropped { release() }
     }
 
-    private func release() {
-        let (waiter, idle) = state.withLock { state -> (CheckedContinuation<Void, Never>?, [AsyncEvent]) in
-            if !state.slotWaiters.isEmpty { return (state.slotWaiters.removeFirst(), []) }
+    /// Gives a slot back: a job's end, or a reserved slot that no job took.
+    func release() {
+        let (waiter, idle) = state.withLock { state -> (CheckedContinuation<Bool, Never>?, [AsyncEvent]) in
+            if !state.slotWaiters.isEmpty { return (state.slotWaiters.removeFirst().continuation, []) }
             state.inFlight -= 1
             guard state.inFlight == 0 else { return (nil, []) }
             defer { state.idleWaiters.removeAll() }
             return (nil, state.idleWaiters)
         }
-        waiter?.resume()
+        waiter?.resume(returning: true)
         for event in idle { event.fire() }
     }
 

@@ -5,6 +5,11 @@ extension RequestHandler {
     /// `new_session`: `project_dir` (+ `subfolder`), the description as title, `origin: redis`.
     func newSession(_ description: String, _ request: PeerRequest) async throws -> [UInt8] {
         let metadata = request.channelMetadata
+        if let subfolder = metadata?.subfolder, let problem = Self.subfolderProblem(subfolder) {
+            logger.warning("new_session refused: a bad channel_metadata.subfolder", metadata: ["error": "\(problem)"])
+            return ReplyEnvelope.failure("new_session refused on \(computer): channel_metadata.subfolder \(problem); "
+                + "send a folder name relative to project_dir.", code: ReplyEnvelope.Code.invalidRequest)
+        }
         var directory = request.projectDirectory
         if let base = directory, let subfolder = metadata?.subfolder {
             directory = base.hasSuffix("/") ? base + subfolder : base + "/" + subfolder
@@ -15,6 +20,15 @@ extension RequestHandler {
         let session = try await commands.newSession(newSession)
         return ReplyEnvelope.success(NewSessionData(sessionID: session.id, tmuxSessionName: session.record.tmuxSessionName,
                                                     autoCommandQueued: request.autoCommand != nil))
+    }
+
+    /// Why `subfolder` cannot be appended to a project directory (it would leave it), or nil.
+    static func subfolderProblem(_ subfolder: String) -> String? {
+        let shown = subfolder.prefix(ReplyEnvelope.echoedNameLimit)
+        if subfolder.hasPrefix("/") { return "'\(shown)' is an absolute path" }
+        if subfolder.split(separator: "/").contains("..") { return "'\(shown)' climbs out of the project with '..'" }
+        if subfolder.utf8.contains(0) { return "holds a NUL byte" }
+        return nil
     }
 
     /// The agent start an `auto_command` asks for becomes part of the new session; one the command

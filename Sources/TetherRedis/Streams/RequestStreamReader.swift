@@ -62,6 +62,10 @@ public final class RequestStreamReader: Sendable {
         }
     }
 
+    /// Between two tries to read the saved cursor from a store that failed: a store error is rare
+    /// and usually brief (a locked database), so a second is soon enough and never a spin.
+    public static let cursorRetryPause: Duration = .seconds(1)
+
     /// How long the stop waits for requests in flight to be answered: a handler's own command
     /// deadlines are seconds, and the component's share of `timeouts.shutdown` bounds it anyway.
     public static let inFlightDrainTimeout: Duration = .seconds(3)
@@ -80,20 +84,36 @@ public final class RequestStreamReader: Sendable {
                 continue
             }
             for entry in StreamEntry.entries(ofRead: reply, stream: stream) {
+                // A stop while every slot is busy ends the wait; the entry is not saved, so the
+                // next start reads it again.
+                guard await dispatcher.reserveSlot(until: stop) else { return }
                 // Saved before handling, as the Python daemon does: at most once, never replayed.
                 await cursor.save(entry.id)
                 position = entry.id
                 counters.withLock { $0.cursor = entry.id }
-                await dispatch(entry)
+                dispatch(entry)
             }
         }
     }
 
     /// The saved cursor, or on the very first start `$` resolved once into the stream's last id and saved.
     private func startPosition(until stop: AsyncEvent) async -> String? {
-        if let saved = await cursor.saved() {
-            counters.withLock { $0.cursor = saved }
-            return saved
+        var reported = false
+        while true {
+            do {
+                let saved = try await cursor.saved()
+                if reported { logger.info("read the saved request-stream cursor; the stream is read again") }
+                guard let saved else { break }
+                counters.withLock { $0.cursor = saved }
+                return saved
+            } catch {
+                if !reported {
+                    logger.error("cannot read the saved request-stream cursor; not reading the stream until the store answers (reading from its end would skip entries)",
+                                 metadata: ["setting": "\(cursor.key)", "error": "\(error)"])
+                    reported = true
+                }
+                if await stop.wait(timeout: Self.cursorRetryPause, on: time) { return nil }
+            }
         }
         while !stop.isFired {
             do {

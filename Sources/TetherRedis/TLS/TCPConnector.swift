@@ -31,25 +31,30 @@ enum TCPConnector {
                 throw TLSError(.timeout, host: host, port: port,
                                "Redis at \(endpoint) did not accept a TCP connection within \(deadline.limit); check that it is running and reachable, or raise timeouts.redis_connect")
             case .failure(.refused(let reason)): lastError = reason
+            case .failure(.stopped):
+                throw TLSError(.stopped, host: host, port: port, "the connection to Redis at \(endpoint) was abandoned: the daemon is stopping")
             }
         }
         throw TLSError(.connect, host: host, port: port,
                        "could not connect to Redis at \(endpoint): \(lastError); check that it is running and that redis.url names its TLS port")
     }
 
-    private enum Failure: Error { case timedOut, refused(String) }
+    private enum Failure: Error { case timedOut, refused(String), stopped }
 
     private static func attempt(_ address: addrinfo, deadline: TunnelDeadline) -> Result<Int32, Failure> {
         let fd = socket(address.ai_family, address.ai_socktype | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), address.ai_protocol)
         guard fd >= 0 else { return .failure(.refused(String(cString: strerror(errno)))) }
         if Glibc.connect(fd, address.ai_addr, address.ai_addrlen) != 0 {
             guard errno == EINPROGRESS else { return fail(fd, errno) }
-            var pollEntry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
             while true {
                 guard let wait = deadline.remainingMilliseconds else { Glibc.close(fd); return .failure(.timedOut) }
-                let ready = poll(&pollEntry, 1, wait)
-                if ready > 0 { break }
-                if ready < 0, errno != EINTR { return fail(fd, errno) }
+                switch deadline.poll(fd, events: Int16(POLLOUT), milliseconds: wait) {
+                case .ready: break
+                case .stopped: Glibc.close(fd); return .failure(.stopped)
+                case .failed(let code): return fail(fd, code)
+                case .idle: continue
+                }
+                break
             }
             var soError: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
@@ -68,14 +73,30 @@ enum TCPConnector {
     }
 }
 
-/// One deadline shared by the TCP connect and the TLS handshake.
+/// One deadline shared by the TCP connect and the TLS handshake, and the wake descriptor that
+/// abandons both at once for a stop.
 struct TunnelDeadline {
     let limit: Duration
+    /// Readable once a stop abandons the attempt; -1 for none (poll ignores a negative descriptor).
+    let wake: Int32
     private let end: ContinuousClock.Instant
 
-    init(_ limit: Duration) {
+    init(_ limit: Duration, wake: Int32 = -1) {
         self.limit = limit
+        self.wake = wake
         end = ContinuousClock.now + limit
+    }
+
+    /// What one wait on a socket gave.
+    enum PollOutcome { case ready, idle, stopped, failed(Int32) }
+
+    /// Waits up to `milliseconds` for `events` on `fd`, or for the wake descriptor.
+    func poll(_ fd: Int32, events: Int16, milliseconds: Int32) -> PollOutcome {
+        var fds = [pollfd(fd: fd, events: events, revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
+        let ready = Glibc.poll(&fds, 2, milliseconds)
+        if ready < 0 { return errno == EINTR ? .idle : .failed(errno) }
+        if fds[1].revents != 0 { return .stopped }
+        return fds[0].revents != 0 ? .ready : .idle
     }
 
     /// What is left, rounded up to whole milliseconds for poll(); nil once it has passed.

@@ -7,6 +7,8 @@ public struct TLSError: Error, CustomStringConvertible, Equatable {
     /// What failed; equality is by code and endpoint.
     public enum Code: String, Sendable {
         case resolve, connect, timeout, handshake, verification, setup
+        /// A stop abandoned the connect or the handshake (the wake descriptor became readable).
+        case stopped
     }
 
     public let code: Code

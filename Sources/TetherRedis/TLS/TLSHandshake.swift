@@ -95,14 +95,17 @@ enum TLSHandshake {
             case SSL_ERROR_WANT_WRITE: events = Int16(POLLOUT)
             default: throw failure(session, reason: reason, host: host, port: port, options: options)
             }
-            var entry = pollfd(fd: fd, events: events, revents: 0)
             guard let wait = deadline.remainingMilliseconds else {
                 throw TLSError(.timeout, host: host, port: port,
                                "the TLS handshake with Redis at \(endpoint) did not finish within \(deadline.limit): the server accepted TCP but did not answer as TLS; check that redis.url names its TLS port, or raise timeouts.redis_connect")
             }
-            if poll(&entry, 1, wait) < 0, errno != EINTR {
+            switch deadline.poll(fd, events: events, milliseconds: wait) {
+            case .ready, .idle: continue
+            case .stopped:
+                throw TLSError(.stopped, host: host, port: port, "the TLS handshake with Redis at \(endpoint) was abandoned: the daemon is stopping")
+            case .failed(let code):
                 throw TLSError(.handshake, host: host, port: port,
-                               "the TLS handshake with Redis at \(endpoint) failed: poll: \(String(cString: strerror(errno)))")
+                               "the TLS handshake with Redis at \(endpoint) failed: poll: \(String(cString: strerror(code)))")
             }
         }
     }

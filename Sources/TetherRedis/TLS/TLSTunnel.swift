@@ -32,8 +32,9 @@ public final class TLSTunnel: RedisTunnel {
 
     /// Connects to host:port, runs the TLS handshake (both within `timeout`), and starts the pump.
     /// Blocks the calling thread: call it from the connection's own thread, never the cooperative pool.
-    public static func open(host: String, port: Int, options: TLSOptions, timeout: Duration) throws -> TLSTunnel {
-        let deadline = TunnelDeadline(timeout)
+    /// `wake` (-1: none) becoming readable abandons the connect or handshake at once (code `.stopped`).
+    public static func open(host: String, port: Int, options: TLSOptions, timeout: Duration, wake: Int32 = -1) throws -> TLSTunnel {
+        let deadline = TunnelDeadline(timeout, wake: wake)
         let context = try TLSHandshake.makeContext(host: host, port: port, options: options)
         let tcp: Int32
         do {

@@ -8,13 +8,15 @@ import Glibc
 /// database there too, and a trusted project with a todo list.
 final class APIDaemon: @unchecked Sendable {
     let dir = TemporaryDirectory("tether-api")
-    let process: ChildProcess
+    private(set) var process: ChildProcess
+    private let binary: String
+    private let environment: [String: String]
     let socket: String
     let project: String
     let computer: String
 
     init(computer: String = "apihost", websocketQueue: Int = 1024, environment extra: [String: String] = [:], binary: String = Binaries.tetherd,
-         configuration more: String = "") async throws {
+         configuration more: String = "", timeouts: String = "") async throws {
         self.computer = computer
         socket = dir.file("run/api.sock")
         project = dir.file("project")
@@ -29,15 +31,25 @@ final class APIDaemon: @unchecked Sendable {
             api: {socket: \(socket), websocket_queue: \(websocketQueue)}
             polling: {interval: 0.2, min_interval: 0.1, max_interval: 0.5}
             database: {path: \(dir.file("tether.db"))}
-            timeouts: {shutdown: 8}
+            timeouts: {shutdown: 8\(timeouts.isEmpty ? "" : ", " + timeouts)}
             \(more)
             """)
         var environment = daemonEnvironment(home: dir.path)
         environment["SHELL"] = "/bin/sh"
         environment.merge(extra) { $1 }
+        self.binary = binary
+        self.environment = environment
         process = try ChildProcess(binary, ["--config", dir.file("tether.yml")], environment: environment, logPath: dir.file("log"))
         let up = await eventually { (try? client.get("/health").status) == 200 }
         guard up else { throw SandboxError("tetherd did not serve \(socket): \(process.log)") }
+    }
+
+    /// Starts the daemon again (after ``stop()``) on the same configuration, store and tmux server;
+    /// its log goes to `log-<n>`.
+    func restart(_ number: Int = 2) async throws {
+        process = try ChildProcess(binary, ["--config", dir.file("tether.yml")], environment: environment, logPath: dir.file("log-\(number)"))
+        let up = await eventually { (try? client.get("/health").status) == 200 }
+        guard up else { throw SandboxError("tetherd did not serve \(socket) again: \(process.log)") }
     }
 
     var client: TetherHTTPClient { TetherHTTPClient(socketPath: socket, timeout: .seconds(20)) }

@@ -13,6 +13,11 @@ struct PythonPeer {
         link = RedisLink(options: try redisOptions(server.url()), time: .continuous, logger: Logger(label: "python-peer"))
     }
 
+    /// A peer on `options` (a `rediss://` server with its tunnel, say).
+    init(options: RedisConnectionOptions) {
+        link = RedisLink(options: options, time: .continuous, logger: Logger(label: "python-peer"))
+    }
+
     /// `XADD messages:{target} * command … timestamp … initiator peer [extra…]`; the entry id.
     @discardableResult
     func send(_ command: String, to target: String, _ extra: [(String, String)] = []) async throws -> String {
