@@ -30,6 +30,8 @@ public struct RedisComponent: Component {
     let screens: ScreenPublisher
     let screenLink: RedisLink
     let registry: TaskRegistry
+    /// Every link's connects, cut at the stop.
+    let gate: RedisConnectGate
     let requester: RedisRequester
     let refresher: PeerInfoRefresher
     /// The other computers as the API reaches them (requests to peers, replies, listings, screens).
@@ -41,6 +43,7 @@ public struct RedisComponent: Component {
     public init(options: RedisConnectionOptions, computer: String, discoverySweep: Duration, commands: any SessionCommands,
                 settings: any SettingsStore, interest: SubscriptionInterest, cache: SessionCache, bus: EventBus,
                 sessionBootstrap: SessionEventReader.Bootstrap? = nil, registry: TaskRegistry, time: TimeSource, logger: Logger) {
+        gate = options.connectGate
         let peersSettings = RedisPeersSettings(computerName: computer, discoverySweep: discoverySweep)
         peers = RedisPeersService(settings: peersSettings, link: RedisLink(options: options, name: "redis.peers", time: time, logger: logger),
                                   interest: interest, time: time)
@@ -93,10 +96,10 @@ public struct RedisComponent: Component {
         // The readers' blocking reads are cut as soon as the stop is asked, beside the heartbeat's
         // removal; a connect the peers service has under way is abandoned, not waited out, and
         // none is started after it (the heartbeat's removal uses the live connection, if any).
-        registry.spawn(name: "redis.stop-relay") { [peers] in
+        registry.spawn(name: "redis.stop-relay") { [gate] in
             await context.waitForStop()
             readerStop.fire()
-            peers.link.stopConnecting()
+            gate.stop()
         }
         do {
             try await peers.run(context: context)

@@ -22,6 +22,9 @@ public struct RedisConnectionOptions: Sendable, CustomStringConvertible {
     public var blockTimeout: Duration
     /// Opens the TLS tunnel for `rediss://`; without one a `rediss://` URL fails to connect.
     public var tunnel: RedisTunnelFactory?
+    /// Shared by every link made from these options (a class: copies share it); the daemon's stop
+    /// closes it so that no link waits out a connect.
+    public var connectGate = RedisConnectGate()
 
     /// Options for `url`; a nil `password` takes the URL's.
     public init(url: RedisURL, password: String? = nil, connectTimeout: Duration, commandTimeout: Duration,

@@ -48,7 +48,8 @@ extension RedisLink {
             await stale.close()
         }
         let (closed, refused, due, lastError, lastAttempt) = state.withLock { state in
-            (state.status == .closed, state.connectsRefused, state.nextAttempt <= time.now, state.lastError, state.lastAttemptAt)
+            (state.status == .closed, state.connectsRefused || options.connectGate.isStopped, state.nextAttempt <= time.now, state.lastError,
+             state.lastAttemptAt)
         }
         if closed { throw closedError }
         if refused { throw RedisError(.closed, "not connecting to Redis at \(options.url.address): the daemon is stopping") }
@@ -59,15 +60,19 @@ extension RedisLink {
             throw RedisError(lastError.code, "Redis at \(options.url.address) is unreachable, reconnecting: \(lastError.message)")
         }
         let connection = RedisConnection(options: options, name: name)
+        let admitted = options.connectGate.admit(connection)
         let closing = state.withLock { state -> Bool in
             state.attempt = connection
             state.lastAttemptAt = time.now
             if state.status != .closed { state.status = .connecting(lastError: state.lastError) }
             return state.status == .closed || state.connectsRefused
         }
-        // close() or stopConnecting() may have run since the check above; they could not see this attempt then.
-        if closing { connection.unblock() }
-        defer { state.withLock { $0.attempt = nil } }
+        // close(), stopConnecting() or the gate may have run since the check above; they could not see this attempt then.
+        if closing || !admitted { connection.unblock() }
+        defer {
+            options.connectGate.release(connection)
+            state.withLock { $0.attempt = nil }
+        }
         do {
             try await connection.connect()
         } catch {
