@@ -15,10 +15,13 @@ extension RedisComponent {
                                  peers: directory.peers.map(\.name), cursor: counts.cursor, handled: counts.handled, rejected: counts.rejected)
     }
 
-    /// `/metrics`' Redis numbers now, over the component's three links.
+    /// `/metrics`' Redis numbers now, over the component's long-lived links (the short-lived links
+    /// of remote screen watches are left out: they come and go with the watchers).
     public var metrics: RedisComponentMetrics {
         var links = RedisLinkMetrics()
-        for link in [peers.link, replies, reader.link] { links.add(link.metrics) }
+        for link in [peers.link, replies, reader.link, requester.writes, requester.replies.link, pusher.link, events.link, screenLink] {
+            links.add(link.metrics)
+        }
         return RedisComponentMetrics(links: links, requests: reader.counts, discovery: directory.counters)
     }
 }

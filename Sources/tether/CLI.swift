@@ -36,7 +36,16 @@ enum CLI {
     /// Prints a message on stderr and exits 1 (ArgumentParser would add usage text to a plain error).
     struct ExitError: Error, CustomStringConvertible {
         let message: String
-        var description: String { message }
+        /// Printable: a message may quote a peer's text.
+        var description: String { CLI.printable(message) }
+    }
+
+    /// `text` with control characters (C0, DEL, C1: escape sequences a peer could plant in a title
+    /// or a computer name) shown as `?`, so printing it cannot drive the terminal.
+    static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "?" : scalar
+        }))
     }
 
     /// The body of a successful answer as the wire type `type`.
@@ -79,7 +88,7 @@ enum CLI {
     }
 
     static func table(_ header: [String], _ rows: [[String]]) {
-        let all = [header] + rows
+        let all = [header] + rows.map { $0.map(printable) }
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         for row in all {
             let cells = row.enumerated().map { index, cell in

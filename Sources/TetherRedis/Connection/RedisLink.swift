@@ -76,8 +76,12 @@ public final class RedisLink: Sendable {
     /// Sends a command, connecting first even while the backoff runs (a request just read proves
     /// Redis is back, so the reply must not wait out, or fail on, this link's own backoff).
     public func sendReconnecting(_ arguments: [String]) async throws(RedisError) -> RedisValue {
-        let bytes = arguments.map { Array($0.utf8) }
-        return try await perform(bytes, failFast: false) { connection throws(RedisError) in try await connection.send(bytes: bytes) }
+        try await sendReconnecting(bytes: arguments.map { Array($0.utf8) })
+    }
+
+    /// ``sendReconnecting(_:)`` with binary-safe arguments.
+    public func sendReconnecting(bytes arguments: [[UInt8]]) async throws(RedisError) -> RedisValue {
+        try await perform(arguments, failFast: false) { connection throws(RedisError) in try await connection.send(bytes: arguments) }
     }
 
     /// Sends a command of binary-safe arguments; see ``send(_:)``.

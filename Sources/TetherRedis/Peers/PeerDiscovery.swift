@@ -3,8 +3,13 @@ import TetherCore
 
 /// One discovery round (no KEYS, ever): the index names the Tether peers, a SCAN sweep (at start
 /// and at ``RedisPeersSettings/discoverySweep``) finds the others, and each known peer's own key is
-/// read with GET. A round costs one command plus one per peer, however many unrelated keys exist.
+/// read with MGET. A round costs two commands (one more per ``heartbeatsPerRead`` peers), however
+/// many unrelated keys exist.
 struct PeerDiscovery: Sendable {
+    /// Heartbeats read by one MGET: a reply of at most a few hundred KiB (a heartbeat is a few
+    /// hundred bytes), far more computers than one Redis links in practice.
+    static let heartbeatsPerRead = 500
+
     let sender: any RedisCommandSending
     let settings: RedisPeersSettings
     let directory: PeerDirectory
@@ -35,21 +40,29 @@ struct PeerDiscovery: Sendable {
         }
         var seen: [RedisPeer] = []
         var gone = Set<String>()
-        for name in directory.followed(indexed: indexed, swept: swept).sorted() {
+        // One MGET per batch of peers, not a GET each: a round's command count stays flat however
+        // many computers share the Redis. A key of another type reads as nil: that peer is left out.
+        let names = directory.followed(indexed: indexed, swept: swept).sorted()
+        for batch in stride(from: 0, to: names.count, by: Self.heartbeatsPerRead).map({ names[$0..<min($0 + Self.heartbeatsPerRead, names.count)] }) {
             commands += 1
-            let value: RedisValue
-            do throws(RedisError) {
-                value = try await sender.send(["GET", RedisKeys.heartbeat(name)])
-            } catch where error.code == .server {
-                // A key of another type (WRONGTYPE): that peer's problem, not a reason to stop discovering.
-                skip(name, because: error.message)
-                continue
+            let reply = try await sender.send(["MGET"] + batch.map(RedisKeys.heartbeat))
+            let values = reply.array ?? []
+            for (index, name) in batch.enumerated() {
+                guard index < values.count, let bytes = values[index].bytes else {
+                    // MGET reads a key of another type as nil too: a key the sweep found that still
+                    // exists is garbage to skip (logged once), not a computer that left.
+                    if !indexed.contains(name) {
+                        commands += 1
+                        if try await sender.send(["EXISTS", RedisKeys.heartbeat(name)]) == .integer(1) {
+                            skip(name, because: "its key holds another type than a string heartbeat")
+                            continue
+                        }
+                    }
+                    gone.insert(name)
+                    continue
+                }
+                if let peer = read(bytes, name: name, isTether: indexed.contains(name)) { seen.append(peer) }
             }
-            guard let bytes = value.bytes else {
-                gone.insert(name)
-                continue
-            }
-            if let peer = read(bytes, name: name, isTether: indexed.contains(name)) { seen.append(peer) }
         }
         directory.finishRound(seen: seen, gone: gone, commands: commands)
     }

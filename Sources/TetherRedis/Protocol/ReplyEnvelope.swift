@@ -9,6 +9,9 @@ public enum ReplyEnvelope {
         public static let noHandler = "NO_HANDLER"
         /// Tether's answer for an entry it could not read (missing field, bad JSON, bad arguments).
         public static let invalidRequest = "INVALID_REQUEST"
+        /// Tether's answer for a session (or other named thing) the computer does not have: a
+        /// requester may stop asking, where any other failure may pass.
+        public static let notFound = "NOT_FOUND"
     }
 
     /// The most of an unknown command's name echoed back in a `NO_HANDLER` reply.
@@ -116,6 +119,9 @@ public struct PeerFailure: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The peer has no handler for the command (a Python peer asked for `end_session`, say).
     public var isNoHandler: Bool { code == ReplyEnvelope.Code.noHandler }
+
+    /// The peer does not have what was named (a Tether peer's `NOT_FOUND`).
+    public var isNotFound: Bool { code == ReplyEnvelope.Code.notFound }
 
     public var description: String { code.map { "\(message) (\($0))" } ?? message }
 }

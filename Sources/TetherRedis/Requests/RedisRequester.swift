@@ -18,6 +18,12 @@ public final class RedisRequester: Sendable {
     let logger: Logger
     let stopped = AsyncEvent()
     let counters = Mutex(RequestTimings())
+    /// When the wake stream's TTL was last set.
+    let wakeExpiry = Mutex<Duration?>(nil)
+    /// The wake stream's TTL: a day, renewed every half day while the daemon runs.
+    static let wakeStreamTimeToLive: Duration = .seconds(86_400)
+    /// What Redis says when a chosen id is not above the stream's last one (then `*` is used).
+    static let idBehindMessage = "equal or smaller than the target stream top item"
     /// Told every round trip (the `/metrics` histogram); nil until the daemon sets it.
     let roundTripObserver = Mutex<(@Sendable (Duration) -> Void)?>(nil)
     /// The last entry id this requester chose, as (milliseconds, sequence).
@@ -141,10 +147,12 @@ public final class RedisRequester: Sendable {
         for field in request.fields { fields += [Array(field.field.utf8), field.value] }
         let chosen = nextID()
         let reply: RedisValue
+        // Past the link's backoff (at most one connect per 100 ms for all callers): Redis back from an
+        // outage serves requests at once, not when a backoff of up to 10 s has run out.
         do {
-            reply = try await writes.send(bytes: head + [Array(chosen.utf8)] + fields)
-        } catch where error.code == .server {
-            reply = try await writes.send(bytes: head + [Array("*".utf8)] + fields)
+            reply = try await writes.sendReconnecting(bytes: head + [Array(chosen.utf8)] + fields)
+        } catch where error.code == .server && error.message.contains(Self.idBehindMessage) {
+            reply = try await writes.sendReconnecting(bytes: head + [Array("*".utf8)] + fields)
         }
         guard let id = reply.string, !id.isEmpty else {
             throw RedisError(.protocol, "XADD to \(RedisKeys.messages(target)) returned no entry id")
@@ -166,6 +174,15 @@ public final class RedisRequester: Sendable {
     private func wakeReader() async {
         do {
             _ = try await writes.send(["XADD", replies.wakeKey, "MAXLEN", "1", "*", "w", "1"])
+            // An EXPIRE now and then, so a wake stream left by a killed daemon (or a renamed
+            // computer) goes away; XADD keeps a TTL once set, so once a half TTL is enough.
+            let now = time.now
+            let due = wakeExpiry.withLock { last -> Bool in
+                guard last.map({ now - $0 >= Self.wakeStreamTimeToLive / 2 }) ?? true else { return false }
+                last = now
+                return true
+            }
+            if due { _ = try await writes.send(["EXPIRE", replies.wakeKey, String(Int(Self.wakeStreamTimeToLive.seconds))]) }
         } catch {
             // The request itself just went out on this link, so this is rare; the round's BLOCK bounds the delay.
             logger.debug("could not wake the reply reader", metadata: ["error": "\(error.message)"])

@@ -43,6 +43,9 @@ final class ReplyMultiplexer: Sendable {
     let link: RedisLink
     let wakeKey: String
     let block: Duration
+    /// The longest BLOCK of a round, below the shortest request deadline (3 s): should a wake be
+    /// lost, a reply already there is still read before its request times out.
+    static let longestBlock: Duration = .seconds(1)
     let time: TimeSource
     let logger: Logger
     let state = Mutex(State())
@@ -50,7 +53,7 @@ final class ReplyMultiplexer: Sendable {
     init(link: RedisLink, wakeKey: String, block: Duration, time: TimeSource, logger: Logger) {
         self.link = link
         self.wakeKey = wakeKey
-        self.block = block
+        self.block = min(block, Self.longestBlock)
         self.time = time
         self.logger = logger
     }

@@ -17,7 +17,7 @@ extension RequestHandler {
         let screen = try await commands.screen(sessionID: sessionID, historyLines: 0)
         switch screens.watch(sessionID, watcher: watcher, lease: lease) {
         case .refused:
-            return ReplyEnvelope.failure("\(computer) already serves \(ScreenStream.maximumLeases) screen watches; end one (watch_screen 0) and ask again.")
+            return ReplyEnvelope.failure("\(computer) already serves \(ScreenStream.maximumLeases) screen watches, or \(ScreenStream.maximumWatchersPerSession) of this session; end one (watch_screen 0) and ask again.")
         case .started(let seen):
             logger.info("a peer watches a session's screen", metadata: ["peer": "\(watcher)", "session.id": "\(sessionID)"])
             screens.offerInitial(screen, of: sessionID, seen: seen)

@@ -18,7 +18,7 @@ struct ScreenLeases {
         /// ``Watch/screensOffered`` at that moment.
         case started(seen: UInt64)
         case renewed
-        /// `limit` leases are held already.
+        /// `limit` leases are held already, or the session has its most watchers.
         case refused
     }
 
@@ -36,7 +36,7 @@ struct ScreenLeases {
             return .renewed
         }
         if count >= limit { prune(now: now) }
-        guard count < limit else { return .refused }
+        guard count < limit, (watches[session]?.expiries.count ?? 0) < ScreenStream.maximumWatchersPerSession else { return .refused }
         watches[session, default: Watch()].expiries[watcher] = expiry
         count += 1
         return .started(seen: watches[session]!.screensOffered)

@@ -31,6 +31,9 @@ public enum ScreenStream {
     /// Leases held at once (one per session and watching computer): far beyond the remote tails a
     /// team runs, small enough that a peer flooding `watch_screen` cannot grow the host's memory.
     public static let maximumLeases = 1024
+    /// Watching computers per session: more than any team has, few enough that watchers named by a
+    /// flood of forged `initiator`s cannot take every lease of the host.
+    public static let maximumWatchersPerSession = 16
     /// The `status` of a screen entry.
     public static let liveStatus = "active"
 }

@@ -23,7 +23,7 @@ extension ScreenWatch {
             } catch {
                 logger.debug("get_session_data got no reply", metadata: ["error": "\(error)"])
                 // A host that answers is there, whatever the directory says; one that does not and is gone has left.
-                if !isOnline(host) {
+                if await hostIsGone() {
                     output.end(Self.hostLeftStatus)
                     return
                 }

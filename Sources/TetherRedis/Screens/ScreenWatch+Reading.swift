@@ -28,9 +28,9 @@ extension ScreenWatch {
                 case .granted(let renewed):
                     lease = max(ScreenStream.minimumLease, .seconds(renewed.leaseSeconds))
                     renewAt = time.now + lease / 2
-                case .noReply:
+                case .noReply, .refused:
                     renewAt = time.now + Self.retryPause
-                case .noHandler, .refused:
+                case .noHandler, .gone:
                     // The host no longer has the session: its end entry, if any, comes with this read.
                     forgotten = true
                 }

@@ -108,12 +108,16 @@ public struct ScreenWatch: Sendable {
                 logger.info("the host has no watch_screen (a Python host): polling its session's text")
                 await poll(until: stop, into: &output)
                 return
-            case .refused(let message):
-                logger.info("the host refused to watch a session's screen", metadata: ["error": "\(message)"])
+            case .gone(let message):
+                logger.info("the host does not have the session; the watch ends", metadata: ["error": "\(message)"])
                 output.end(Self.unknownSessionStatus)
                 return
+            case .refused(let message):
+                // A failure of the moment (a tmux capture, the host's lease limit): asked again.
+                logger.info("the host refused to watch a session's screen; asking again", metadata: ["error": "\(message)"])
+                _ = await stop.wait(timeout: Self.retryPause, on: time)
             case .noReply:
-                if !isOnline(host) {
+                if await hostIsGone() {
                     output.end(Self.hostLeftStatus)
                     return
                 }
@@ -125,8 +129,23 @@ public struct ScreenWatch: Sendable {
     enum WatchAnswer {
         case granted(ScreenWatchGrant)
         case noHandler
+        /// The host does not have the session (`NOT_FOUND`), or its answer is unusable: the watch ends.
+        case gone(String)
+        /// Any other failure: asked again after ``retryPause``.
         case refused(String)
         case noReply
+    }
+
+    /// Whether the host left: not an online peer and no heartbeat key either. The directory alone is
+    /// not enough: it forgets every peer while Redis is away and learns them again only at its next
+    /// round. Unknown (Redis unreachable) counts as not gone.
+    func hostIsGone() async -> Bool {
+        guard !isOnline(host) else { return false }
+        // Rare (the host silent and out of the directory): a short-lived link of its own.
+        let link = RedisLink(options: options, name: "redis.screen-watch.presence", time: time, logger: logger)
+        let exists = try? await link.send(["EXISTS", RedisKeys.heartbeat(host)])
+        await link.close()
+        return exists == .integer(0)
     }
 
     /// One `watch_screen` for a lease of `lease`.
@@ -140,11 +159,12 @@ public struct ScreenWatch: Sendable {
         }
         switch reply {
         case .failure(let failure) where failure.isNoHandler: return .noHandler
+        case .failure(let failure) where failure.isNotFound: return .gone(failure.message)
         case .failure(let failure): return .refused(failure.message)
         case .success(let data):
-            guard let grant = ScreenWatchGrant(data: data) else { return .refused("the host's watch_screen answer has no stream and lease") }
+            guard let grant = ScreenWatchGrant(data: data) else { return .gone("the host's watch_screen answer has no stream and lease") }
             // Only the session's own screen stream is read, whatever key an answer names.
-            guard grant.stream == ScreenStream.key(sessionID) else { return .refused("the host's watch_screen answer names another stream") }
+            guard grant.stream == ScreenStream.key(sessionID) else { return .gone("the host's watch_screen answer names another stream") }
             return .granted(grant)
         }
     }

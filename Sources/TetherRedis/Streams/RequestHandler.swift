@@ -46,7 +46,9 @@ public struct RequestHandler: Sendable {
             return try await run(command, for: request)
         } catch {
             logger.warning("request failed", metadata: ["peer": "\(request.initiator)", "command": "\(command.name)", "error": "\(error)"])
-            return ReplyEnvelope.failure("\(command.name) failed on \(computer): \(error)")
+            // A Python requester reads only `error`; a Tether one tells "not here" from "failed this time".
+            let notFound = (error as? TetherError)?.code == .notFound
+            return ReplyEnvelope.failure("\(command.name) failed on \(computer): \(error)", code: notFound ? ReplyEnvelope.Code.notFound : nil)
         }
     }
 
