@@ -45,8 +45,13 @@ public struct RedisComponent: Component {
                 sessionBootstrap: SessionEventReader.Bootstrap? = nil, registry: TaskRegistry, time: TimeSource, logger: Logger) {
         gate = options.connectGate
         let peersSettings = RedisPeersSettings(computerName: computer, discoverySweep: discoverySweep)
+        // Tether peers read this computer's details with its heartbeat: no get_computer_info per peer.
+        let describe: @Sendable () async -> JSONValue? = {
+            let (info, stats) = await commands.computerInfo()
+            return try? JSONValue(parsing: ComputerReport(info, stats: stats).jsonBytes)
+        }
         peers = RedisPeersService(settings: peersSettings, link: RedisLink(options: options, name: "redis.peers", time: time, logger: logger),
-                                  interest: interest, time: time)
+                                  interest: interest, time: time, describe: describe)
         replies = RedisLink(options: options, name: "redis.replies", time: time, logger: logger)
         let screenLink = RedisLink(options: options, name: "redis.screens", time: time, logger: logger)
         self.screenLink = screenLink

@@ -6,13 +6,16 @@ struct HeartbeatWriter: Sendable {
     let sender: any RedisCommandSending
     let settings: RedisPeersSettings
     let interest: SubscriptionInterest
+    /// This computer's `get_computer_info` answer, written into each heartbeat (`tether_info`); nil: none.
+    var describe: (@Sendable () async -> JSONValue?)? = nil
 
     /// Commands one ``beat(at:)`` sends.
     static let commandsPerBeat = 3
 
     /// SETEX the heartbeat, score this computer in the index at `now`, prune entries past the TTL.
     func beat(at now: Timestamp) async throws(RedisError) {
-        let heartbeat = Heartbeat(computerName: settings.computerName, lastSeen: now, interestedIn: interest.heartbeatTopics)
+        let heartbeat = Heartbeat(computerName: settings.computerName, lastSeen: now, interestedIn: interest.heartbeatTopics,
+                                  info: await describe?())
         let json: [UInt8]
         do {
             json = try heartbeat.encoded()

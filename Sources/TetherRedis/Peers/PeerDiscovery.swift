@@ -82,7 +82,7 @@ struct PeerDiscovery: Sendable {
             return nil
         }
         return RedisPeer(name: name, lastSeen: heartbeat.lastSeen, interestedIn: heartbeat.interestedIn,
-                         isTether: isTether, projectsDigest: heartbeat.projectsDigest)
+                         isTether: isTether, projectsDigest: heartbeat.projectsDigest, info: heartbeat.info)
     }
 
     /// Whether `name` is another computer's valid name; an invalid one is logged once.

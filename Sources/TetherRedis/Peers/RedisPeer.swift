@@ -12,9 +12,13 @@ public struct RedisPeer: Sendable, Equatable {
     public var isTether: Bool
     /// Its `projects_digest`, when it writes one.
     public var projectsDigest: String?
+    /// Its heartbeat's `tether_info` (what `get_computer_info` answers), when it writes one.
+    public var info: JSONValue?
 
     /// A peer as read from its heartbeat.
-    public init(name: String, lastSeen: Timestamp?, interestedIn: [String], isTether: Bool, projectsDigest: String? = nil) {
+    public init(name: String, lastSeen: Timestamp?, interestedIn: [String], isTether: Bool, projectsDigest: String? = nil,
+                info: JSONValue? = nil) {
+        self.info = info
         self.name = name
         self.lastSeen = lastSeen
         self.interestedIn = interestedIn

@@ -16,13 +16,16 @@ public struct RedisPeersService: Sendable {
     /// The link it beats on; its ``RedisLink/metrics`` (commands by name, reconnects) go to `/metrics`.
     public let link: RedisLink
     let interest: SubscriptionInterest
+    /// This computer's details for the heartbeat's `tether_info`; nil writes none.
+    let describe: (@Sendable () async -> JSONValue?)?
     let time: TimeSource
     let health = PeersHealth()
 
     /// A service that beats on `link` (it closes the link when it stops), with `interested_in` from
     /// `interest` and time from `time`.
     public init(settings: RedisPeersSettings, link: RedisLink, interest: SubscriptionInterest, time: TimeSource,
-                directory: PeerDirectory = PeerDirectory()) {
+                directory: PeerDirectory = PeerDirectory(), describe: (@Sendable () async -> JSONValue?)? = nil) {
+        self.describe = describe
         self.settings = settings
         self.link = link
         self.interest = interest
@@ -38,7 +41,7 @@ public struct RedisPeersService: Sendable {
 
     /// Beats and discovers until `context.isStopping`, then takes the heartbeat away and closes the link.
     public func run(context: ComponentContext) async throws {
-        let writer = HeartbeatWriter(sender: link, settings: settings, interest: interest)
+        let writer = HeartbeatWriter(sender: link, settings: settings, interest: interest, describe: describe)
         let discovery = PeerDiscovery(sender: link, settings: settings, directory: directory, logger: context.logger,
                                       stopping: { context.isStopping })
         // Started at once, Redis or not: the daemon must serve its own computer while Redis is away.

@@ -11,13 +11,22 @@ public struct Heartbeat: Sendable, Equatable {
     public var interestedIn: [String]
     /// SHA-256 hex of the sorted, newline-joined trusted-dir paths; nil from a baseline peer.
     public var projectsDigest: String?
+    /// `tether_info`, a Tether daemon's addition: what `get_computer_info` answers (`{user, role,
+    /// host, system_stats}`), so Tether peers learn it with the heartbeat they read anyway instead
+    /// of one request per peer. Python peers ignore the key. Nil from a Python peer.
+    public var info: JSONValue?
 
-    public init(computerName: String, lastSeen: Timestamp?, interestedIn: [String] = [], projectsDigest: String? = nil) {
+    public init(computerName: String, lastSeen: Timestamp?, interestedIn: [String] = [], projectsDigest: String? = nil,
+                info: JSONValue? = nil) {
         self.computerName = computerName
         self.lastSeen = lastSeen
         self.interestedIn = interestedIn
         self.projectsDigest = projectsDigest
+        self.info = info
     }
+
+    /// The key of ``info``.
+    public static let infoKey = "tether_info"
 
     /// Whether this computer wants `session_events` pushed to it.
     public var wantsSessions: Bool { interestedIn.contains("sessions") }
@@ -37,6 +46,10 @@ public struct Heartbeat: Sendable, Equatable {
             json.endArray()
         }
         if let projectsDigest { json.member("projects_digest", projectsDigest) }
+        if let info {
+            json.key(Self.infoKey)
+            info.write(to: &json)
+        }
         json.endObject()
         return json.bytes
     }
@@ -63,6 +76,7 @@ public struct Heartbeat: Sendable, Equatable {
             interestedIn = []
         }
         projectsDigest = members["projects_digest"]?.stringValue
+        if case .object? = members[Self.infoKey] { info = members[Self.infoKey] } else { info = nil }
     }
 
     /// `projects_digest` of trusted-dir paths (the caller keeps only those that exist): sorted by

@@ -2,8 +2,9 @@ import Logging
 import TetherCore
 
 /// Keeps each online peer's `get_computer_info` (user, role, host, system stats) in the session
-/// cache: a peer is asked on first sight and then every ``refreshInterval``, all due peers at once
-/// under one 3 s deadline. A peer that does not answer stays listed from its heartbeat alone.
+/// cache. A Tether peer's heartbeat carries them (`tether_info`), so it is never asked; any other
+/// peer is asked on first sight and then every ``refreshInterval``, all due peers at once under one
+/// 3 s deadline. A peer that does not answer stays listed from its heartbeat alone.
 struct PeerInfoRefresher: Sendable {
     /// How often the directory is checked for peers to ask: a new peer gets its details within
     /// this of discovery finding it; the check itself is in memory and costs nothing on Redis.
@@ -29,7 +30,16 @@ struct PeerInfoRefresher: Sendable {
             // A peer that left is forgotten, so it is asked again at once when it comes back.
             askedAt = askedAt.filter { online.contains($0.key) }
             silent.formIntersection(online)
-            let due = peers.map(\.name).filter { name in askedAt[name].map { now - $0 >= Self.refreshInterval } ?? true }
+            // A Tether peer's heartbeat carries its details (`tether_info`): taken from there, not asked.
+            var described = Set<String>()
+            for peer in peers {
+                guard let details = peer.info, let info = RemoteListingParser.computer(details, name: peer.name) else { continue }
+                cache.upsert(computer: info)
+                described.insert(peer.name)
+            }
+            let due = peers.map(\.name).filter { name in
+                !described.contains(name) && (askedAt[name].map { now - $0 >= Self.refreshInterval } ?? true)
+            }
             if !due.isEmpty {
                 for name in due { askedAt[name] = now }
                 let result = await requester.fanOut(.getComputerInfo, to: due, tetherPeers: Set(peers.filter(\.isTether).map(\.name)))
