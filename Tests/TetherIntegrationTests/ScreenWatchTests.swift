@@ -113,4 +113,30 @@ import Testing
             group.cancelAll()
         }
     }
+
+    /// Answers as a Python host: no `watch_screen`, the session's text for `get_session_data`.
+    final class PollingHost: ScreenWatchRequesting {
+        func ask(_ command: PeerCommand, of host: String, sessionID: String) async throws -> PeerReply {
+            if case .watchScreen = command { return .failure(PeerFailure(message: "No handler registered for event: watch_screen", code: "NO_HANDLER")) }
+            return .success(.object(["status": .string("success"), "messages": .string("python-text")]))
+        }
+    }
+
+    @Test func aWatchThatPollsAPythonHostHoldsNoLinkSlot() async throws {
+        let server = try await RedisServer()
+        defer { server.remove() }
+        let options = try redisOptions(server.url(), block: .milliseconds(300))
+        let registry = TaskRegistry(logger: logger)
+        await withDiscardingTaskGroup { group in
+            group.addTask { await registry.run() }
+            let watches = ScreenWatches(options: options, isOnline: { _ in true }, registry: registry, time: .continuous, logger: logger)
+            let polled = watches.watch(on: "python", sessionID: "s1", requester: PollingHost())
+            var iterator = polled.makeAsyncIterator()
+            #expect(await iterator.next() == .screen("python-text"))
+            // Polling through the shared requester: the slot is free for a watch that needs a link.
+            #expect(watches.linkedCount == 0)
+            _ = await registry.shutdown(timeout: .seconds(5))
+            group.cancelAll()
+        }
+    }
 }

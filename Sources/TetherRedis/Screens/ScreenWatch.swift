@@ -52,12 +52,15 @@ public struct ScreenWatch: Sendable {
     let logger: Logger
     /// Whether the host is polled from the start (too many watches hold a link already).
     let pollOnly: Bool
+    /// Told when the watch turns to polling a host without `watch_screen`: it holds no link from then on.
+    let onPolling: @Sendable () -> Void
 
     /// A watch of `sessionID` on `host`, asking through `requester`, reading on a new link to
     /// `options`; `isOnline` says whether the host is still an online peer.
     public init(host: String, sessionID: String, requester: any ScreenWatchRequesting, options: RedisConnectionOptions,
                 isOnline: @escaping @Sendable (String) -> Bool, registry: TaskRegistry, time: TimeSource, logger: Logger,
-                pollOnly: Bool = false) {
+                pollOnly: Bool = false, onPolling: @escaping @Sendable () -> Void = {}) {
+        self.onPolling = onPolling
         var logger = logger
         logger[metadataKey: "peer"] = "\(host)"
         logger[metadataKey: "session.id"] = "\(sessionID)"
@@ -106,6 +109,7 @@ public struct ScreenWatch: Sendable {
                 return
             case .noHandler:
                 logger.info("the host has no watch_screen (a Python host): polling its session's text")
+                onPolling()
                 await poll(until: stop, into: &output)
                 return
             case .gone(let message):

@@ -43,10 +43,14 @@ public final class ScreenWatches: Sendable {
         if !reserved {
             logger.warning("too many screen watches hold a link; this one polls its host", metadata: ["session.id": "\(sessionID)"])
         }
-        let watch = ScreenWatch(host: host, sessionID: sessionID, requester: requester, options: options, isOnline: isOnline,
-                                registry: registry, time: time, logger: logger, pollOnly: !reserved)
-        return watch.start { [self] in
-            if reserved { linked.withLock { $0 -= 1 } }
+        // Given back once: when the watch ends, or earlier when its host turns out to be polled
+        // (a Python host), since a polling watch holds no link.
+        let held = Mutex(reserved)
+        let giveBack: @Sendable () -> Void = { [self] in
+            if held.withLock({ was in defer { was = false }; return was }) { linked.withLock { $0 -= 1 } }
         }
+        let watch = ScreenWatch(host: host, sessionID: sessionID, requester: requester, options: options, isOnline: isOnline,
+                                registry: registry, time: time, logger: logger, pollOnly: !reserved, onPolling: giveBack)
+        return watch.start(onEnd: giveBack)
     }
 }
