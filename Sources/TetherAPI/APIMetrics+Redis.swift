@@ -68,8 +68,4 @@ extension APIMetrics {
         counter("redis_session_events_rejected", "Session events from peers refused as malformed", redis.eventsRejected)
         counter("redis_session_events_dropped", "Session changes dropped from a full push queue", redis.eventsDropped)
     }
-
-    private func gauge(_ name: String, _ help: String, _ value: Int) {
-        registry.makeGauge(descriptor: Self.name(name, "", help)).set(Double(value))
-    }
 }

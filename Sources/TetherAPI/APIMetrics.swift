@@ -75,11 +75,10 @@ public final class APIMetrics: Sendable {
         counter("events_dropped", "Events dropped from a full subscriber queue", now.eventsDropped)
         renderRedis(now.redis)
         counter("websocket_clients_dropped", "WebSocket clients dropped for falling behind", hub.droppedCount)
-        registry.makeGauge(descriptor: Self.name("resident_memory", "bytes", "Resident memory of the daemon (VmRSS)")).set(Double(now.residentBytes))
-        registry.makeGauge(descriptor: Self.name("websocket_clients", "", "WebSocket clients connected")).set(Double(hub.clientCount))
+        gauge("resident_memory", unit: "bytes", "Resident memory of the daemon (VmRSS)", now.residentBytes)
+        gauge("websocket_clients", "WebSocket clients connected", hub.clientCount)
         for status in SessionStatus.allCases {
-            registry.makeGauge(descriptor: Self.name("sessions", "", "Live sessions on this computer by status"), labels: [("status", status.rawValue)])
-                .set(Double(now.sessionsByStatus[status] ?? 0))
+            gauge("sessions", "Live sessions on this computer by status", now.sessionsByStatus[status] ?? 0, labels: [("status", status.rawValue)])
         }
         taskGauges.withLock { gauges in
             for name in Set(gauges.keys).union(now.tasksByName.keys) {
@@ -105,6 +104,11 @@ public final class APIMetrics: Sendable {
             }
         }
         return registry.emitToBuffer()
+    }
+
+    /// Sets a gauge to `value`.
+    func gauge(_ name: String, unit: String = "", _ help: String, _ value: Int, labels: [(String, String)] = []) {
+        registry.makeGauge(descriptor: Self.name(name, unit, help), labels: labels).set(Double(value))
     }
 
     /// Advances a counter to `total` (the sources keep totals; Prometheus counters only go up).
