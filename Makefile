@@ -42,7 +42,7 @@ bench-redis: deps
 
 # The package's layout under DESTDIR/PREFIX, from the same list as `make deb` (packaging/stage.sh).
 install:
-	$(SWIFT) build -c release --static-swift-stdlib
+	SWIFT="$(SWIFT)" sh packaging/build-release.sh
 	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" BINDIR="$(BINDIR)" SYSCONFDIR="$(SYSCONFDIR)" \
 		UNITDIR_SYSTEM="$(UNITDIR_SYSTEM)" UNITDIR_USER="$(UNITDIR_USER)" sh packaging/install.sh install
 

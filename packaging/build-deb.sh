@@ -1,5 +1,5 @@
 #!/bin/sh
-# `make deb`: a release build with the Swift runtime and Foundation linked in, staged by stage.sh
+# `make deb`: the release build (build-release.sh: the Swift runtime and Foundation linked in), staged by stage.sh
 # (the same list `make install` uses) and packed with dpkg-deb. Prints the path of the .deb.
 # SKIP_BUILD=1 packs what .build/release already holds (it must have been built the same way).
 set -eu
@@ -11,9 +11,7 @@ build_dir=.build/release
 swift=${SWIFT:-swift}
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-    for product in tetherd tether; do
-        "$swift" build -c release --static-swift-stdlib --product "$product" >&2
-    done
+    SWIFT=$swift sh packaging/build-release.sh
 fi
 
 # No Swift runtime on the target: a binary asking for one would not start there.
@@ -35,12 +33,15 @@ mkdir -p "$root/DEBIAN"
 PREFIX=/usr SYSCONFDIR=/etc UNITDIR_SYSTEM=/lib/systemd/system UNITDIR_USER=/usr/lib/systemd/user \
     BUILD_DIR=$build_dir TETHER_VERSION=$upstream sh packaging/stage.sh "$root"
 
+# Debian's own variables name the maintainer; else the author of the last commit.
+maintainer="${DEBFULLNAME:-$(git log -1 --format=%an)} <${DEBEMAIL:-$(git log -1 --format=%ae)}>"
+
 # The Debian changelog: one entry per version, dated by the last commit so builds are reproducible.
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 {
     printf 'tether (%s) unstable; urgency=medium\n\n' "$version"
     printf '  * Tether %s; the changes are in the git history of the project.\n\n' "$upstream"
-    printf ' -- Tether maintainers <tether@localhost>  %s\n' "$(LC_ALL=C date -u -R -d "@$epoch")"
+    printf ' -- %s  %s\n' "$maintainer" "$(LC_ALL=C date -u -R -d "@$epoch")"
 } | gzip -9n > "$root/usr/share/doc/tether/changelog.Debian.gz"
 chmod 0644 "$root/usr/share/doc/tether/changelog.Debian.gz"
 
@@ -48,11 +49,12 @@ depends=$(sh packaging/depends.sh "$build_dir/tetherd" "$build_dir/tether")
 installed_size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 
 sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@DEPENDS@/$depends/" \
-    -e "s/@INSTALLED_SIZE@/$installed_size/" packaging/debian/control.in > "$root/DEBIAN/control"
+    -e "s/@INSTALLED_SIZE@/$installed_size/" -e "s|@MAINTAINER@|$maintainer|" packaging/debian/control.in > "$root/DEBIAN/control"
 for file in postinst prerm postrm; do
     install -m 0755 "packaging/debian/$file" "$root/DEBIAN/$file"
 done
 install -m 0644 packaging/debian/conffiles "$root/DEBIAN/conffiles"
+install -D -m 0644 packaging/debian/lintian-overrides "$root/usr/share/lintian/overrides/tether"
 (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z |
     xargs -0 md5sum > DEBIAN/md5sums)
 chmod 0644 "$root/DEBIAN/md5sums"

@@ -45,7 +45,8 @@ install -D -m 0644 config/tether.yml "$root$SYSCONFDIR/tether/tether.yml"
 # Completions, from the CLI itself.
 install -d "$root$DATADIR/bash-completion/completions" "$root$DATADIR/zsh/vendor-completions" \
     "$root$DATADIR/fish/vendor_completions.d"
-"$BUILD_DIR/tether" --generate-completion-script bash > "$root$DATADIR/bash-completion/completions/tether"
+# bash sources its completions: no #! line.
+"$BUILD_DIR/tether" --generate-completion-script bash | sed '1{/^#!/d}' > "$root$DATADIR/bash-completion/completions/tether"
 "$BUILD_DIR/tether" --generate-completion-script zsh > "$root$DATADIR/zsh/vendor-completions/_tether"
 "$BUILD_DIR/tether" --generate-completion-script fish > "$root$DATADIR/fish/vendor_completions.d/tether.fish"
 chmod 0644 "$root$DATADIR/bash-completion/completions/tether" "$root$DATADIR/zsh/vendor-completions/_tether" \
