@@ -46,6 +46,18 @@ case ", $depends," in
 esac
 dpkg-deb -f "$deb" Recommends | grep -q redis && fail "Recommends redis" || true
 
+# `make install` with the Debian layout installs the package's files, less Debian's own.
+rm -rf $out/destdir
+DESTDIR=$PWD/$out/destdir PREFIX=/usr UNITDIR_SYSTEM=/lib/systemd/system UNITDIR_USER=/usr/lib/systemd/user \
+    sh packaging/install.sh install 2>/dev/null
+(cd $out/destdir && find . -type f -printf '/%P\n' | LC_ALL=C sort) |
+    grep -vx /usr/share/doc/tether/installed-files > $out/install-contents
+if grep -v -e changelog.Debian.gz -e /usr/share/lintian/ $out/contents | diff -u - $out/install-contents; then
+    pass "make install: the package's layout (- package, + make install)"
+else
+    fail "make install and the package differ (- package, + make install)"
+fi
+
 for bin in tetherd tether; do
     if ldd "$root/usr/bin/$bin" | grep -E 'libswift|libFoundation|libdispatch'; then
         fail "$bin links the Swift runtime dynamically"
