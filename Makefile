@@ -5,9 +5,10 @@ DESTDIR ?=
 BINDIR   = $(PREFIX)/bin
 UNITDIR_SYSTEM ?= $(PREFIX)/lib/systemd/system
 UNITDIR_USER   ?= $(PREFIX)/lib/systemd/user
+SYSCONFDIR     ?= /etc
 CONFIG ?=
 
-.PHONY: all deps build run test check-tasks bench bench-redis install uninstall clean
+.PHONY: all deps build run test check-tasks bench bench-redis install uninstall deb package-test clean
 
 all: build
 
@@ -39,21 +40,23 @@ bench-redis: deps
 	$(SWIFT) build -c release
 	python3 scripts/bench_redis.py
 
+# The package's layout under DESTDIR/PREFIX, from the same list as `make deb` (packaging/stage.sh).
 install:
-	$(SWIFT) build -c release
-	install -D -m 0755 .build/release/tetherd $(DESTDIR)$(BINDIR)/tetherd
-	install -D -m 0755 .build/release/tether $(DESTDIR)$(BINDIR)/tether
-	install -D -m 0644 config/tether.yml $(DESTDIR)$(PREFIX)/share/doc/tether/tether.yml.example
-	sed 's#/usr/bin/tetherd#$(BINDIR)/tetherd#' systemd/tetherd.service > tetherd.service.tmp
-	install -D -m 0644 tetherd.service.tmp $(DESTDIR)$(UNITDIR_SYSTEM)/tetherd.service
-	sed 's#/usr/bin/tetherd#$(BINDIR)/tetherd#' systemd/user/tetherd.service > tetherd.service.tmp
-	install -D -m 0644 tetherd.service.tmp $(DESTDIR)$(UNITDIR_USER)/tetherd.service
-	rm -f tetherd.service.tmp
+	SWIFT="$(SWIFT)" sh packaging/build-release.sh
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" BINDIR="$(BINDIR)" SYSCONFDIR="$(SYSCONFDIR)" \
+		UNITDIR_SYSTEM="$(UNITDIR_SYSTEM)" UNITDIR_USER="$(UNITDIR_USER)" sh packaging/install.sh install
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/tetherd $(DESTDIR)$(BINDIR)/tether $(DESTDIR)$(UNITDIR_SYSTEM)/tetherd.service $(DESTDIR)$(UNITDIR_USER)/tetherd.service
-	rm -rf $(DESTDIR)$(PREFIX)/share/doc/tether
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" SYSCONFDIR="$(SYSCONFDIR)" sh packaging/install.sh uninstall
+
+# tether_<version>_<arch>.deb in packaging/build/ (see packaging/README.md).
+deb: deps
+	SWIFT="$(SWIFT)" sh packaging/build-deb.sh
+
+# Builds the package and checks it; installs and purges it only where that is safe (see the script).
+package-test: deps
+	SWIFT="$(SWIFT)" sh packaging/test.sh
 
 clean:
 	$(SWIFT) package clean
-	rm -rf .build
+	rm -rf .build packaging/build

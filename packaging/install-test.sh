@@ -1,0 +1,69 @@
+#!/bin/sh
+# Install, reinstall as an upgrade, remove and purge the package on this machine, and compare the
+# file system before and after. test.sh runs it only as root where Tether was never installed.
+# Usage: install-test.sh PACKAGE.deb
+set -eu
+
+deb=${1:?usage: install-test.sh PACKAGE.deb}
+work=$(mktemp -d)
+failures=0
+fail() { echo "FAIL: install: $*" >&2; failures=$((failures + 1)); }
+pass() { echo "ok: install: $*"; }
+
+# What may differ before and after for reasons of dpkg's and the account tools' own: their
+# databases and backups, not files of the package.
+snapshot() {
+    find /etc /usr /lib /var/lib /run -xdev \
+        \( -path /var/lib/dpkg -o -path /var/lib/apt -o -path /var/cache -o -path /run/user \) -prune -o -print \
+        2>/dev/null | grep -v -x -e '/etc/passwd-' -e '/etc/group-' -e '/etc/shadow-' -e '/etc/gshadow-' \
+        -e '/etc/subuid-' -e '/etc/subgid-' -e '/etc/ld.so.cache' | LC_ALL=C sort
+}
+
+snapshot > "$work/before"
+getent passwd > "$work/passwd-before"
+
+start=$(date +%s%N)
+dpkg -i "$deb" > "$work/install.log" 2>&1 || { cat "$work/install.log" >&2; fail "dpkg -i"; }
+pass "dpkg -i in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+dpkg -L tether | while read -r path; do [ -e "$path" ] || echo "$path"; done > "$work/missing"
+[ -s "$work/missing" ] && fail "files listed but missing: $(cat "$work/missing")" || pass "every file dpkg -L lists exists"
+if entry=$(getent passwd tether); then
+    pass "user: $entry"
+else
+    fail "no user tether"
+fi
+/usr/bin/tetherd check-config > "$work/check.log" 2>&1 && pass "tetherd check-config (installed conffile)" ||
+    { cat "$work/check.log" >&2; fail "tetherd check-config"; }
+if systemd-analyze verify /lib/systemd/system/tetherd.service > "$work/verify.log" 2>&1; then
+    pass "systemd-analyze verify (installed system unit)"
+else
+    cat "$work/verify.log" >&2
+    fail "systemd-analyze verify (installed system unit)"
+fi
+
+# Upgrade: the same package again; an operator's edit of the conffile stays.
+echo "# edited by install-test" >> /etc/tether/tether.yml
+dpkg -i "$deb" > "$work/upgrade.log" 2>&1 || { cat "$work/upgrade.log" >&2; fail "dpkg -i (upgrade)"; }
+grep -q "edited by install-test" /etc/tether/tether.yml && pass "upgrade kept the edited conffile" ||
+    fail "upgrade replaced the edited conffile"
+
+# Remove keeps configuration and user; purge takes them.
+dpkg -r tether > "$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "dpkg -r"; }
+[ -f /etc/tether/tether.yml ] && getent passwd tether >/dev/null && pass "remove kept /etc/tether and the user" ||
+    fail "remove lost /etc/tether or the user"
+[ -e /usr/bin/tetherd ] && fail "remove left /usr/bin/tetherd"
+dpkg --purge tether > "$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "dpkg --purge"; }
+getent passwd tether >/dev/null && fail "purge left the user tether"
+getent group tether >/dev/null && fail "purge left the group tether"
+
+snapshot > "$work/after"
+if diff -u "$work/before" "$work/after" > "$work/diff"; then
+    pass "purge left the file system as before ($(wc -l < "$work/before") paths compared)"
+else
+    cat "$work/diff" >&2
+    fail "the file system differs after purge"
+fi
+getent passwd | diff -u "$work/passwd-before" - >&2 || fail "the user database differs after purge"
+
+rm -rf "$work"
+[ "$failures" -eq 0 ]
