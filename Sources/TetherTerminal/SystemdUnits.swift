@@ -10,9 +10,12 @@ import TetherCore
 /// each session can have limits and its own accounting.
 ///
 /// Used when the daemon runs as a systemd service (`$INVOCATION_ID`) and `computer.systemd_units`
-/// is `auto`: the user manager when `$XDG_RUNTIME_DIR/systemd/private` exists, else the system
-/// manager. The first use probes with a throwaway scope; a manager that refuses gets one warning
-/// saying why, and sessions start as before, unisolated.
+/// is `auto`: the user manager when `$XDG_RUNTIME_DIR/systemd/private` exists; for a system service
+/// running as a user other than root (no `$XDG_RUNTIME_DIR` there), that user's own manager when it
+/// runs (`/run/user/<uid>/systemd/private`: the user lingers), since the system manager makes
+/// transient units only for root; else the system manager. The first use probes with a throwaway
+/// service; a manager that refuses gets one warning saying why, and sessions start as before,
+/// unisolated.
 public final class SystemdUnits: Sendable {
     public enum Manager: Sendable, Equatable {
         case user, system
@@ -23,22 +26,38 @@ public final class SystemdUnits: Sendable {
 
     /// The manager to use, or nil when not under systemd (or turned off).
     public let manager: Manager?
+    /// What `systemctl --user` and `systemd-run --user` need in the environment to find the manager
+    /// when the daemon's own environment lacks it: `XDG_RUNTIME_DIR` for a system service using its
+    /// user's manager. Sessions get it too, as a login on that user's manager would.
+    public let managerEnvironment: [String: String]
     private let environment: [String: String]
+    private let userID: UInt32
     private let logger: Logger
     private let probe = Mutex(Probe.untried)
 
-    public init(mode: String, environment: [String: String], logger: Logger) {
-        self.environment = environment
+    /// Where user managers keep their runtime directories (`/run/user/<uid>`).
+    public static let userRuntimeRoot = "/run/user"
+
+    public init(mode: String, environment: [String: String], logger: Logger,
+                userID: UInt32 = getuid(), userRuntimeRoot: String = SystemdUnits.userRuntimeRoot) {
         self.logger = logger
-        guard mode == "auto", let invocation = environment["INVOCATION_ID"], !invocation.isEmpty else {
-            manager = nil
-            return
+        self.userID = userID
+        let choice = Self.choose(mode: mode, environment: environment, userID: userID, userRuntimeRoot: userRuntimeRoot)
+        manager = choice.manager
+        managerEnvironment = choice.extra
+        self.environment = environment.merging(choice.extra) { _, derived in derived }
+    }
+
+    private static func choose(mode: String, environment: [String: String], userID: UInt32,
+                               userRuntimeRoot: String) -> (manager: Manager?, extra: [String: String]) {
+        guard mode == "auto", let invocation = environment["INVOCATION_ID"], !invocation.isEmpty else { return (nil, [:]) }
+        let hasManager = { (runtime: String) in FileManager.default.fileExists(atPath: runtime + "/systemd/private") }
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
+            return (hasManager(runtime) ? .user : .system, [:])
         }
-        if let runtime = environment["XDG_RUNTIME_DIR"], FileManager.default.fileExists(atPath: runtime + "/systemd/private") {
-            manager = .user
-        } else {
-            manager = .system
-        }
+        let lingering = "\(userRuntimeRoot)/\(userID)"
+        if userID != 0, hasManager(lingering) { return (.user, ["XDG_RUNTIME_DIR": lingering]) }
+        return (.system, [:])
     }
 
     /// How long a session's processes get, after the hang-up, before SIGKILL: enough for a shell or
@@ -70,7 +89,9 @@ public final class SystemdUnits: Sendable {
         }
         var reason: String?
         do {
-            let output = try await ProcessRunner.run("systemd-run", manager.flag + ["--scope", "--quiet", "--collect", "--", "true"],
+            // A service, not a scope: a scope would take this process's child out of tetherd's
+            // cgroup, which a user manager may not do for a system service's process.
+            let output = try await ProcessRunner.run("systemd-run", manager.flag + ["--quiet", "--collect", "--", "true"],
                                                      environment: environment, timeout: timeout)
             if output.status != 0 { reason = output.stderrText.trimmingTrailingNewlines() }
         } catch {
@@ -86,13 +107,19 @@ public final class SystemdUnits: Sendable {
         waiting?.fire()
         if case .untried = verdict { return false }
         if let reason {
-            logger.warning("sessions are not isolated: the \(manager) systemd manager refused a transient scope, so the tmux server and sessions stay in tetherd's own cgroup and die with it",
+            // The system manager makes transient units for root only; a user's own manager needs it to linger.
+            let remedy = manager == .system && userID != 0
+                ? "; run `loginctl enable-linger \(userName)` and restart tetherd so they run in that user's own manager" : ""
+            logger.warning("sessions are not isolated: the \(manager) systemd manager refused a transient unit, so the tmux server and sessions stay in tetherd's own cgroup and die with it\(remedy)",
                            metadata: ["systemd.error": "\(reason)"])
         } else {
             logger.info("sessions run in systemd units of their own", metadata: ["systemd.manager": "\(manager)"])
         }
         return reason == nil
     }
+
+    /// The login name of the daemon's user, for the hint in the warning (systemd sets `$USER` for `User=`).
+    private var userName: String { environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(userID)" }
 
     /// `systemd-run` arguments that start the tmux server in the foreground (`-D`) as a service of its own.
     func serverCommand(binary: String, socket: String, sessionEnvironment: [String: String]) -> [String] {

@@ -14,8 +14,9 @@ extension SessionRuntime {
         let configuration = settings.current
         let computer = configuration.computer.name
         let store = try await SessionStore.open(path: configuration.database.path, logger: logger)
-        let sessionEnvironment = TerminalSettings.sessionEnvironment(from: environment.variables)
         let units = SystemdUnits(mode: configuration.computer.systemdUnits, environment: environment.variables, logger: logger)
+        let sessionEnvironment = TerminalSettings.sessionEnvironment(
+            from: environment.variables.merging(units.managerEnvironment) { _, derived in derived })
         let bridge = TerminalBridge(settings: {
             let current = settings.current
             return TerminalSettings(
