@@ -40,7 +40,7 @@ maintainer="${DEBFULLNAME:-$(git log -1 --format=%an)} <${DEBEMAIL:-$(git log -1
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 {
     printf 'tether (%s) unstable; urgency=medium\n\n' "$version"
-    printf '  * Tether %s; the changes are in the git history of the project.\n\n' "$upstream"
+    printf '  * Tether %s: what it brings is in /usr/share/doc/tether/changelog.gz.\n\n' "$upstream"
     printf ' -- %s  %s\n' "$maintainer" "$(LC_ALL=C date -u -R -d "@$epoch")"
 } | gzip -9n > "$root/usr/share/doc/tether/changelog.Debian.gz"
 chmod 0644 "$root/usr/share/doc/tether/changelog.Debian.gz"

@@ -60,5 +60,7 @@ chmod 0644 "$root$DATADIR/man/man1/tether.1.gz" "$root$DATADIR/man/man8/tetherd.
 
 # Documentation.
 install -D -m 0644 README.md "$root$DOCDIR/README.md"
+gzip -9n < docs/CHANGELOG.md > "$root$DOCDIR/changelog.gz"
+chmod 0644 "$root$DOCDIR/changelog.gz"
 install -m 0644 "$here/copyright" "$root$DOCDIR/copyright"
 install -m 0644 config/tether.yml "$root$DOCDIR/tether.yml.example"
