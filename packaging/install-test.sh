@@ -53,7 +53,7 @@ if (cd "$(dirname "$0")/.." && TETHER_PACKAGE_UNDER_TEST=$(realpath "$deb") \
     started_ms=$(sed -n 's/^measured: systemctl --user start to tether status answering: \([0-9]*\) ms$/\1/p' "$work/upgrade-test.log")
     if [ -n "$started_ms" ]; then
         pass "PackageUpgradeTests in $(( $(date +%s) - start )) s: sessions and the edited conffile survive an upgrade; a broken conffile does not stop it"
-        sed -n 's/^measured: /measured: /p' "$work/upgrade-test.log"
+        grep -e '^measured: ' -e '^postinst said: ' "$work/upgrade-test.log"
         echo "measured: dpkg -i to tether status answering: $((install_ms + started_ms)) ms (dpkg -i $install_ms ms + start $started_ms ms)"
     else
         echo "skip: PackageUpgradeTests: $(grep -m 1 -o 'SKIPPED.*' "$work/upgrade-test.log" || echo 'did not run')"
