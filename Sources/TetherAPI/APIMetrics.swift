@@ -43,6 +43,8 @@ public final class APIMetrics: Sendable {
     private let redisRequestDuration: DurationHistogram
     private let sample: @Sendable () -> DaemonSample
     private let hub: WebSocketHub
+    /// The agent hooks the API was given, by outcome.
+    let hooks = AgentHookTally()
     private let counted = Mutex<[String: Int]>([:])
     private let taskGauges = Mutex<[String: Gauge]>([:])
     private let sessionGauges = Mutex<[String: (cpu: Gauge, memory: Gauge)]>([:])
@@ -75,6 +77,11 @@ public final class APIMetrics: Sendable {
         counter("events_dropped", "Events dropped from a full subscriber queue", now.eventsDropped)
         renderRedis(now.redis)
         counter("websocket_clients_dropped", "WebSocket clients dropped for falling behind", hub.droppedCount)
+        let hookCounts = hooks.snapshot
+        for (outcome, total) in [("received", hookCounts.received), ("rejected", hookCounts.rejected), ("late", hookCounts.late)] {
+            counter("agent_hooks", "Agent hook events, by outcome (rejected: malformed, too large or for an unknown session; late: the session had ended)",
+                    total, labels: [("outcome", outcome)])
+        }
         gauge("resident_memory", unit: "bytes", "Resident memory of the daemon (VmRSS)", now.residentBytes)
         gauge("websocket_clients", "WebSocket clients connected", hub.clientCount)
         for status in SessionStatus.allCases {

@@ -40,6 +40,7 @@ enum APIResponse {
         }
         switch error.code {
         case .notFound: return failure(error.message, status: .notFound)
+        case .gone: return failure(error.message, status: .gone)
         case .invalidRequest: return failure(error.message, status: .badRequest)
         case .unavailable: return failure(error.message, status: .serviceUnavailable)
         case .timeout: return failure("Failed to \(action): \(error.message)", status: .gatewayTimeout)

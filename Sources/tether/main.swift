@@ -7,7 +7,7 @@ import TetherClient
 struct Tether: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Drive the terminal sessions that tetherd keeps.",
-        subcommands: [Status.self, Computers.self, List.self, New.self, Send.self, Keys.self, Tail.self, Close.self]
+        subcommands: [Status.self, Computers.self, List.self, New.self, Send.self, Keys.self, Tail.self, Close.self, Hook.self]
     )
 }
 
@@ -37,4 +37,11 @@ struct Connection: ParsableArguments {
     }
 }
 
+// A hook must exit 0 whatever its arguments (HookReporter), so `tether hook` skips ArgumentParser
+// unless help is asked for.
+let words = Array(CommandLine.arguments.dropFirst())
+if words.first == "hook", !words.contains("--help"), !words.contains("-h") {
+    HookReporter.run(Array(words.dropFirst()))
+    exit(0)
+}
 Tether.main()

@@ -24,7 +24,9 @@ import Testing
         let sub = daemon.project + "/todos"
         _ = try await peer.send("/cd \(sub)", to: daemon.computer, [("session_id", id)])
         _ = try await peer.send("/agent claude slow 'first prompt'", to: daemon.computer, [("session_id", id)])
-        #expect(await eventually { daemon.transcript(id).contains("AGENT-CLAUDE first prompt") }, "\(daemon.transcript(id))")
+        // The agent starts with its session's hook settings, then the arguments.
+        #expect(await eventually { daemon.transcript(id).contains("AGENT-CLAUDE --settings ") && daemon.transcript(id).contains("/claude.json first prompt") },
+                "\(daemon.transcript(id))")
         let session = try #require(try daemon.client.get("/sessions/\(id)").json() as? [String: Any])
         #expect(session["working_directory"] as? String == sub)
         #expect(session["active_agent"] as? String == "claude")

@@ -56,6 +56,9 @@ public protocol SessionCommands: Sendable {
     func rename(sessionID: String, words: String) async throws
     /// `list_todos`: the roadmap of a trusted dir (`[]` for any other path).
     func todos(project: String) async throws -> [TodoItem]
+    /// An agent CLI's hook event in a session of this computer (`tether hook`): `payload` is the
+    /// event's JSON as the agent gave it.
+    func agentHook(sessionID: String, agent: String, event: String, payload: [UInt8]) async throws
 }
 
 extension SessionCommands {
@@ -68,6 +71,9 @@ extension SessionCommands {
     public func restartAgent(sessionID: String, agent: String?) async throws { throw Self.unsupported("agent_restart") }
     public func rename(sessionID: String, words: String) async throws { throw Self.unsupported("rename") }
     public func todos(project: String) async throws -> [TodoItem] { [] }
+    public func agentHook(sessionID: String, agent: String, event: String, payload: [UInt8]) async throws {
+        throw Self.unsupported("agent hooks")
+    }
 
     private static func unsupported(_ command: String) -> TetherError {
         TetherError(.unavailable, "\(command) is not supported by this command layer")

@@ -21,6 +21,8 @@ public struct TetherError: Error, Sendable, CustomStringConvertible {
         public static let store = Code("store")
         /// A part of the daemon is stopped or not yet started.
         public static let unavailable = Code("unavailable")
+        /// The thing named existed but has ended (a closed session), so the request came too late.
+        public static let gone = Code("gone")
     }
 
     public let code: Code

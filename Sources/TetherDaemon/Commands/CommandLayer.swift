@@ -102,6 +102,10 @@ extension CommandLayer {
         try await manager.steer.rename(sessionID, words: words)
     }
 
+    public func agentHook(sessionID: String, agent: String, event: String, payload: [UInt8]) async throws {
+        try await manager.agentHook(sessionID, agent: agent, event: event, payload: payload)
+    }
+
     /// The roadmap of a trusted dir; any other path reads nothing, so no file outside them is read.
     public func todos(project: String) async throws -> [TodoItem] {
         guard listProjects().contains(where: { $0.path == project }) else { return [] }

@@ -27,6 +27,7 @@ struct SessionCreator: Sendable {
     let bridge: TerminalBridge
     let scopes: SessionScopeController
     let temp: SessionTempDirectory
+    let launcher: AgentLauncher
     let files: BlockingWorker
     let store: SessionStore
     let policy: WorkingDirectoryPolicy
@@ -123,9 +124,11 @@ struct SessionCreator: Sendable {
     /// prompt. The session exists either way: a failure to type is logged, not a failed create.
     private func typeFirstInput(_ id: String, _ request: NewSessionRequest, agentCommand: String?) async {
         do {
-            if let agentCommand {
-                var line = agentCommand
-                if let message = request.message, !message.isEmpty { line += " " + SessionInputSender.shellQuote(message) }
+            if let agentCommand, let agent = request.agent {
+                let prompt = request.message.flatMap { $0.isEmpty ? nil : SessionInputSender.shellQuote($0) }
+                let line = try await files.run { [launcher, temp] in
+                    try launcher.commandLine(name: agent, command: agentCommand, arguments: prompt, sessionID: id, tempDirectory: temp.path(for: id))
+                }
                 try await input.sendMessage(id, line, adapter: request.origin, asShellCommand: true)
             } else if let message = request.message, !message.isEmpty {
                 try await input.sendMessage(id, message, adapter: request.origin)

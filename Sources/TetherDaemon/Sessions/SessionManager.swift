@@ -14,6 +14,7 @@ public struct SessionManager: Sendable {
     let transcripts: TranscriptReader
     let ender: SessionEnder
     let steering: SessionSteering
+    let hooks: AgentHookReceiver
 
     /// Creates a session; validates the directory, the agent and `limits.max_sessions` first, so a
     /// refused request creates nothing.
@@ -60,6 +61,11 @@ public struct SessionManager: Sendable {
     @discardableResult
     public func close(_ id: String) async throws -> Session {
         try await ender.close(id)
+    }
+
+    /// An agent's hook event in a live session (`tether hook`).
+    public func agentHook(_ id: String, agent: String, event: String, payload: [UInt8]) async throws {
+        try await hooks.receive(sessionID: id, agent: agent, event: event, payload: payload)
     }
 
     /// `cd`, `agent`, `agent_resume`, `agent_restart` and `rename` of a live session.

@@ -15,6 +15,9 @@ struct SessionSteering: Sendable {
     let recorder: SessionRecorder
     let policy: WorkingDirectoryPolicy
     let settings: LiveConfiguration
+    let launcher: AgentLauncher
+    let temp: SessionTempDirectory
+    let files: BlockingWorker
 
     /// `cd path`: the directory must pass the same policy as a new session's; nil is `computer.default_working_dir`.
     func changeDirectory(_ id: String, to path: String?) async throws {
@@ -26,7 +29,8 @@ struct SessionSteering: Sendable {
     /// `agent <name> [mode] [arguments]`: the configured command, then the arguments each quoted.
     func startAgent(_ id: String, agent: String, mode: String?, arguments: [String]) async throws {
         let command = try configuredCommand(agent)
-        let line = ([command] + arguments.map(SessionInputSender.shellQuote)).joined(separator: " ")
+        let quoted = arguments.isEmpty ? nil : arguments.map(SessionInputSender.shellQuote).joined(separator: " ")
+        let line = try await launchLine(id, agent: agent, command: command, arguments: quoted)
         try await input.sendMessage(id, line, adapter: RedisOrigin.name, asShellCommand: true)
         try await recorder.update(id) {
             $0.activeAgent = agent
@@ -41,7 +45,7 @@ struct SessionSteering: Sendable {
             throw TetherError(.invalidRequest, "session \(id) runs no agent; name the agent to resume (claude, gemini or codex)")
         }
         let command = try configuredCommand(name)
-        let line = [command, Self.resumeArguments[name]].compactMap { $0 }.joined(separator: " ")
+        let line = try await launchLine(id, agent: name, command: command, arguments: Self.resumeArguments[name])
         try await input.sendMessage(id, line, adapter: RedisOrigin.name, asShellCommand: true)
         try await recorder.update(id) { $0.activeAgent = name }
     }
@@ -57,6 +61,13 @@ struct SessionSteering: Sendable {
         _ = try await lookup.accepting(id)
         let title = "[\(lookup.computer)] \(words)"
         try await recorder.update(id) { $0.title = title }
+    }
+
+    /// The agent's command line with its session's hooks (the settings file written off the pool).
+    private func launchLine(_ id: String, agent: String, command: String, arguments: String?) async throws -> String {
+        try await files.run { [launcher, temp] in
+            try launcher.commandLine(name: agent, command: command, arguments: arguments, sessionID: id, tempDirectory: temp.path(for: id))
+        }
     }
 
     private func configuredCommand(_ agent: String) throws -> String {

@@ -1,0 +1,53 @@
+import Foundation
+import Hummingbird
+import Synchronization
+import TetherCore
+
+/// What became of the agent hooks the API was given, for `/metrics`: taken, refused (bad request,
+/// unknown session, too large) or late (the session had ended: a hook of an agent still closing).
+public final class AgentHookTally: Sendable {
+    private let counts = Mutex((received: 0, rejected: 0, late: 0))
+
+    public init() {}
+
+    func record(received: Int = 0, rejected: Int = 0, late: Int = 0) {
+        counts.withLock { $0 = ($0.received + received, $0.rejected + rejected, $0.late + late) }
+    }
+
+    var snapshot: (received: Int, rejected: Int, late: Int) { counts.withLock { $0 } }
+}
+
+extension APIRoutes {
+    /// The largest hook payload taken: a Claude Code event with a large tool input (an edit's old and
+    /// new text) fits many times over; beyond it the hook is refused and counted, never buffered.
+    static let maximumHookPayload = 256 << 10
+
+    /// `POST /sessions/{id}/agent-hook?agent=claude&event=Stop`: the body is the hook's JSON as the
+    /// agent gave it (`tether hook` sends it). Only for sessions of this computer: a hook runs where
+    /// its agent runs.
+    func agentHook(_ request: Request, id: String) async -> Response {
+        guard let agent = request.query("agent"), !agent.isEmpty, let event = request.query("event"), !event.isEmpty else {
+            metrics.hooks.record(rejected: 1)
+            return APIResponse.detail("agent and event query parameters are required, as tether hook AGENT EVENT sends them", status: .badRequest)
+        }
+        let payload: ByteBuffer
+        do {
+            payload = try await request.body.collect(upTo: Self.maximumHookPayload)
+        } catch {
+            metrics.hooks.record(rejected: 1)
+            return APIResponse.detail("the \(agent) \(event) hook payload is larger than \(Self.maximumHookPayload) bytes; it was dropped",
+                                      status: .contentTooLarge)
+        }
+        do {
+            try await environment.commands.agentHook(sessionID: id, agent: agent, event: event, payload: Array(payload.readableBytesView))
+            metrics.hooks.record(received: 1)
+            return APIResponse.json(Array(#"{"status":"success"}"#.utf8))
+        } catch let error as TetherError where error.code == .gone {
+            metrics.hooks.record(late: 1)
+            return APIResponse.error(error, action: "agent hook")
+        } catch {
+            metrics.hooks.record(rejected: 1)
+            return APIResponse.error(error, action: "agent hook")
+        }
+    }
+}

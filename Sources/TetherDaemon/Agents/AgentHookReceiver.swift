@@ -1,0 +1,40 @@
+import Foundation
+import Logging
+import TetherCore
+
+/// Takes the agent hook events `tether hook` posts: a session of this computer that is live, an
+/// agent Tether set hooks up for, an event that agent has, a payload that is a JSON object. Anything
+/// else is refused with an error saying which part is wrong (and counted by the API); a hook for a
+/// session that has ended is `gone` (late: an agent still closing), not an error of the agent's.
+struct AgentHookReceiver: Sendable {
+    let lookup: SessionLookup
+    let logger: Logger
+
+    func receive(sessionID: String, agent: String, event: String, payload: [UInt8]) async throws {
+        guard let kind = AgentLauncher.Kind(rawValue: agent) else {
+            throw TetherError(.invalidRequest, "no hooks are set up for agent \(agent); hooks come from claude, gemini or codex")
+        }
+        let events = Self.events(of: kind)
+        guard events.contains(event) else {
+            throw TetherError(.invalidRequest, "\(agent) has no hook event \(event); its events are \(events.joined(separator: ", "))")
+        }
+        guard (try? JSONSerialization.jsonObject(with: Data(payload))) is [String: Any] else {
+            throw TetherError(.invalidRequest, "the \(agent) \(event) hook payload is not a JSON object (\(payload.count) bytes); the agent's hook must pass its event JSON")
+        }
+        guard lookup.live(sessionID) != nil else {
+            if (try? await lookup.ended(sessionID)) != nil {
+                throw TetherError(.gone, "session \(sessionID) has ended; its agent's \(event) hook came late and was dropped")
+            }
+            throw TetherError(.notFound, "no session \(sessionID) on this computer; a hook names the session its agent runs in")
+        }
+        logger.debug("agent hook", metadata: ["session.id": "\(sessionID)", "agent.name": "\(agent)", "agent.event": "\(event)"])
+    }
+
+    static func events(of kind: AgentLauncher.Kind) -> [String] {
+        switch kind {
+        case .claude: AgentLauncher.claudeEvents
+        case .gemini: AgentLauncher.geminiEvents
+        case .codex: [AgentLauncher.codexEvent]
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import TetherCore
+
+/// How an agent CLI starts in a session: the configured command with hooks made for that session
+/// alone, written into its private TMPDIR, never into the user's own settings
+/// (`~/.claude/settings.json`, `~/.gemini/settings.json`, `~/.codex/config.toml` stay untouched).
+///
+/// | agent | how the hooks reach it |
+/// |---|---|
+/// | Claude Code | `claude --settings <tmpdir>/tether-hooks/claude.json` |
+/// | Gemini CLI | `GEMINI_CLI_SYSTEM_SETTINGS_PATH=<tmpdir>/tether-hooks/gemini.json gemini` |
+/// | Codex CLI | `codex -c 'notify=["tether","hook","codex","agent-turn-complete",…]'` (the JSON comes last) |
+///
+/// Each hook runs `tether hook <agent> <event> --session <id> --socket <api socket>`: the session
+/// and the socket are in the command, so a hook finds them even where the agent strips the
+/// environment (Gemini). An agent of another name gets no hooks; the screen tells its state.
+struct AgentLauncher: Sendable {
+    /// The hook events each agent is given, in the agent's own names.
+    static let claudeEvents = ["SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "PermissionRequest",
+                               "Notification", "Stop", "StopFailure", "SubagentStop"]
+    static let geminiEvents = ["BeforeAgent", "AfterAgent", "Notification", "BeforeTool", "AfterTool"]
+    static let codexEvent = "agent-turn-complete"
+    /// Where in the session's TMPDIR the settings files go.
+    static let directoryName = "tether-hooks"
+    /// Seconds an agent gives one hook before it carries on: `tether hook` itself gives up after
+    /// its own 2 s deadline (`HookReporter.deadline`), so this only bounds a hook that could not even start.
+    static let hookTimeoutSeconds = 10
+
+    enum Kind: String, Sendable { case claude, gemini, codex }
+
+    /// The `tether` client hooks run: beside `tetherd` (the package puts both in /usr/bin), else `$PATH`'s.
+    let client: String
+    /// The API socket the hooks post to.
+    let socket: String
+
+    /// Which agent CLI `name` (a key of `agents:`) runs: the name itself when it is one of the
+    /// three, else the program its command starts (`claude-opus: {command: "claude --model opus"}`).
+    static func kind(name: String, command: String) -> Kind? {
+        if let kind = Kind(rawValue: name) { return kind }
+        let program = command.split(separator: " ").first { !$0.contains("=") }.map { String($0.split(separator: "/").last ?? $0) }
+        return program.flatMap { Kind(rawValue: $0) }
+    }
+
+    /// The shell command line that starts `command` (the agent `name`) in session `sessionID` with
+    /// its hooks, after writing the settings file it reads into `tempDirectory`. `arguments` are
+    /// appended as given (already quoted).
+    func commandLine(name: String, command: String, arguments: String?, sessionID: String, tempDirectory: String) throws -> String {
+        let tail = arguments.map { " " + $0 } ?? ""
+        guard let kind = Self.kind(name: name, command: command) else { return command + tail }
+        switch kind {
+        case .claude:
+            let file = try writeSettings(Self.settings(events: Self.claudeEvents, agent: kind, sessionID: sessionID, client: client, socket: socket),
+                                         named: "claude.json", in: tempDirectory)
+            return command + " --settings " + SessionInputSender.shellQuote(file) + tail
+        case .gemini:
+            let file = try writeSettings(Self.settings(events: Self.geminiEvents, agent: kind, sessionID: sessionID, client: client, socket: socket),
+                                         named: "gemini.json", in: tempDirectory)
+            return "GEMINI_CLI_SYSTEM_SETTINGS_PATH=" + SessionInputSender.shellQuote(file) + " " + command + tail
+        case .codex:
+            let words = [client, "hook", "codex", Self.codexEvent, "--session", sessionID, "--socket", socket]
+            let array = "[" + words.map(Self.tomlString).joined(separator: ",") + "]"
+            return command + " -c " + SessionInputSender.shellQuote("notify=" + array) + tail
+        }
+    }
+
+    /// The hook command one event runs, as a shell line.
+    static func hookCommand(agent: Kind, event: String, sessionID: String, client: String, socket: String) -> String {
+        [client, "hook", agent.rawValue, event, "--session", sessionID, "--socket", socket].map(SessionInputSender.shellQuote).joined(separator: " ")
+    }
+
+    /// The `hooks` settings both Claude Code and Gemini CLI read: each event, every tool (no
+    /// matcher), one command.
+    static func settings(events: [String], agent: Kind, sessionID: String, client: String, socket: String) -> [String: Any] {
+        var hooks: [String: Any] = [:]
+        for event in events {
+            let command: [String: Any] = ["type": "command", "command": hookCommand(agent: agent, event: event, sessionID: sessionID, client: client, socket: socket),
+                                          "timeout": agent == .gemini ? hookTimeoutSeconds * 1000 : hookTimeoutSeconds]
+            hooks[event] = [["hooks": [command]]]
+        }
+        return ["hooks": hooks]
+    }
+
+    private func writeSettings(_ settings: [String: Any], named name: String, in tempDirectory: String) throws -> String {
+        let directory = tempDirectory + "/" + Self.directoryName
+        let path = directory + "/" + name
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let data = try JSONSerialization.data(withJSONObject: settings, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw TetherError(.terminal, "cannot write the agent's hook settings \(path): \(error.localizedDescription); check that the session's TMPDIR is writable",
+                              underlying: error)
+        }
+        return path
+    }
+
+    /// A TOML basic string: quotes and backslashes escaped.
+    static func tomlString(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// `tether` beside the running `tetherd`, else the one on `$PATH`.
+    static func siblingClient() -> String {
+        let daemon = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let sibling = URL(fileURLWithPath: daemon).deletingLastPathComponent().appendingPathComponent("tether").path
+        return FileManager.default.isExecutableFile(atPath: sibling) ? sibling : "tether"
+    }
+}
