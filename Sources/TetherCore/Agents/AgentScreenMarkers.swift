@@ -9,6 +9,9 @@ struct AgentScreenMarkers: Sendable {
     let cursors: [Character]
     /// Starts the input line between two rules (Claude `> `, Gemini `>   Type your message`).
     let boxedInputPrompts: [Character]
+    /// Shown on an empty input line (Gemini's `>   Type your message or @path/to/file`): the line
+    /// is the input prompt even where no rule is drawn around it.
+    let placeholders: [String]
     /// Starts Codex's input line, which has no box but a key hint below it.
     let hintedInputPrompts: [Character]
     /// On the line under a hinted input line when the composer is showing (`⏎ send`, `? for shortcuts`).
@@ -23,15 +26,15 @@ struct AgentScreenMarkers: Sendable {
         }
     }
 
-    static let claude = AgentScreenMarkers(busy: ["esc to interrupt"], cursors: ["❯"], boxedInputPrompts: [">", "❯"],
+    static let claude = AgentScreenMarkers(busy: ["esc to interrupt"], cursors: ["❯"], boxedInputPrompts: [">", "❯"], placeholders: [],
                                            hintedInputPrompts: [], inputHints: [])
-    static let gemini = AgentScreenMarkers(busy: ["esc to cancel"], cursors: ["●"], boxedInputPrompts: [">"],
+    static let gemini = AgentScreenMarkers(busy: ["esc to cancel"], cursors: ["●"], boxedInputPrompts: [">"], placeholders: ["Type your message"],
                                            hintedInputPrompts: [], inputHints: [])
-    static let codex = AgentScreenMarkers(busy: ["esc to interrupt"], cursors: ["›"], boxedInputPrompts: [],
+    static let codex = AgentScreenMarkers(busy: ["esc to interrupt"], cursors: ["›"], boxedInputPrompts: [], placeholders: [],
                                           hintedInputPrompts: ["›"], inputHints: ["⏎ send", "? for shortcuts", "context left"])
     static let other = AgentScreenMarkers(busy: claude.busy + gemini.busy, cursors: claude.cursors + gemini.cursors + codex.cursors,
-                                          boxedInputPrompts: claude.boxedInputPrompts, hintedInputPrompts: codex.hintedInputPrompts,
-                                          inputHints: codex.inputHints)
+                                          boxedInputPrompts: claude.boxedInputPrompts, placeholders: gemini.placeholders,
+                                          hintedInputPrompts: codex.hintedInputPrompts, inputHints: codex.inputHints)
 
     /// Whether `line` is a busy line: a marker inside parentheses, so a sentence that merely
     /// mentions the words (in a diff, in docs the agent prints) does not count.
@@ -49,7 +52,10 @@ struct AgentScreenMarkers: Sendable {
         for (index, line) in window.enumerated() {
             guard let first = line.text.first, AgentPromptBlockParser.option(line, cursors: cursors) == nil else { continue }
             let below = window[(index + 1)...].prefix(Self.draftLines)
-            if boxedInputPrompts.contains(first), index > 0, window[index - 1].isRule, below.contains(where: \.isRule) { return true }
+            if boxedInputPrompts.contains(first) {
+                if index > 0, window[index - 1].isRule, below.contains(where: \.isRule) { return true }
+                if placeholders.contains(where: line.text.contains) { return true }
+            }
             if hintedInputPrompts.contains(first), below.contains(where: { hint in inputHints.contains { hint.text.contains($0) } }) {
                 return true
             }

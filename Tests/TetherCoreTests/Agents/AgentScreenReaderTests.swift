@@ -24,6 +24,8 @@ import TetherCore
         Case(name: "busy words outside parentheses", kind: .claude, lines: ["Press esc to interrupt the agent."] + F.claudeInput, expected: .idle),
         Case(name: "gemini busy", kind: .gemini, lines: F.geminiSpinner + F.geminiInput, expected: .busy),
         Case(name: "gemini idle", kind: .gemini, lines: F.history + F.geminiInput, expected: .idle),
+        Case(name: "gemini idle without a box", kind: .gemini, lines: F.history + [">   Type your message or @path/to/file"], expected: .idle),
+        Case(name: "a bare > line is no input box", kind: .gemini, lines: F.history + ["> quoted mail"], expected: .unknown),
         Case(name: "codex busy", kind: .codex, lines: F.codexSpinner + F.codexInput, expected: .busy),
         Case(name: "codex idle", kind: .codex, lines: F.history + F.codexInput, expected: .idle),
         Case(name: "codex idle, newer hint", kind: .codex, lines: ["› Ask Codex", "", "  100% context left · ? for shortcuts"], expected: .idle),
