@@ -1,0 +1,45 @@
+/// What the bottom of an agent's screen says.
+public enum ScreenReading: Sendable, Equatable {
+    /// A busy line is showing: the agent is in a turn.
+    case busy
+    /// A dialog waits for an answer.
+    case prompt(AgentPrompt)
+    /// The input prompt shows, with no busy line and no dialog.
+    case idle
+    /// None of those (starting up, a full-screen view, a shape Tether does not know).
+    case unknown
+}
+
+/// Reads one agent kind's screen, as the output poller captured it (plain text, one string a
+/// line), from its bottom ``windowLines`` non-empty lines only: what scrolled above is history,
+/// not state. A dialog wins over a busy line, a busy line over the input prompt (agents keep the
+/// input box on screen while they work).
+public struct AgentScreenReader: Sendable {
+    /// Non-empty lines read from the bottom: a permission dialog with its question, three or four
+    /// options and a footer, the busy line, the input box and its hints fit with room to spare,
+    /// and a diff shown above a dialog does not push its question out.
+    public static let windowLines = 25
+
+    /// The agent whose shapes this reader knows.
+    public let kind: AgentKind
+    private let markers: AgentScreenMarkers
+
+    public init(kind: AgentKind) {
+        self.kind = kind
+        self.markers = .of(kind)
+    }
+
+    /// Reads `lines`, top to bottom as on the screen.
+    public func read(_ lines: [String]) -> ScreenReading {
+        let window = AgentScreenLine.window(lines, size: Self.windowLines)
+        if let prompt = AgentPromptBlockParser.prompt(in: window, cursors: markers.cursors) { return .prompt(prompt) }
+        if window.contains(where: markers.isBusy) { return .busy }
+        if markers.showsInputPrompt(window) { return .idle }
+        return .unknown
+    }
+
+    /// Reads a whole captured screen (`PaneSnapshot.screen`).
+    public func read(screen: String) -> ScreenReading {
+        read(screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+    }
+}
