@@ -12,6 +12,8 @@ public struct DaemonSample: Sendable {
     public var subprocessTimeouts: Int = 0
     public var controlClientRestarts: Int = 0
     public var sessionsByStatus: [SessionStatus: Int] = [:]
+    /// Live sessions whose agent Tether follows, by its state.
+    public var sessionsByAgentState: [AgentState: Int] = [:]
     public var eventHandlerTimeouts: Int = 0
     public var eventsDropped: Int = 0
     /// The Redis part's numbers (all zero without Redis).
@@ -86,6 +88,10 @@ public final class APIMetrics: Sendable {
         gauge("websocket_clients", "WebSocket clients connected", hub.clientCount)
         for status in SessionStatus.allCases {
             gauge("sessions", "Live sessions on this computer by status", now.sessionsByStatus[status] ?? 0, labels: [("status", status.rawValue)])
+        }
+        for state in AgentState.allCases {
+            gauge("agent_sessions", "Live sessions by their agent's state (sessions without an agent are not counted)",
+                  now.sessionsByAgentState[state] ?? 0, labels: [("state", state.rawValue)])
         }
         taskGauges.withLock { gauges in
             for name in Set(gauges.keys).union(now.tasksByName.keys) {

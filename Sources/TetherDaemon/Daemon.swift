@@ -146,6 +146,7 @@ public enum Daemon {
                 sample.redis = redis.sample
                 for session in cache.sessions(computer: computer) {
                     if let cpu = session.record.cpuSeconds { sample.sessionUsage[session.id] = (cpu, session.record.memoryBytes) }
+                    if let agent = session.record.agent { sample.sessionsByAgentState[agent.state, default: 0] += 1 }
                 }
                 return sample
             },

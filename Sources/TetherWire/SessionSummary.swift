@@ -26,6 +26,11 @@ public struct SessionSummary: Sendable, Equatable {
     public var exitReason: String?
     public var cpuSeconds: Double?
     public var memoryBytes: Int?
+    /// What its agent is doing (`starting`, `working`, `idle`, `needs_input`); absent for a session
+    /// that runs no agent Tether launched, and in Python summaries.
+    public var agentState: String?
+    /// While `needs_input`: what the open dialog asks (``AgentPrompt``).
+    public var prompt: AgentPrompt?
 
     /// What a session without a thinking mode reports.
     public static let defaultThinkingMode = "slow"
@@ -79,6 +84,8 @@ extension SessionSummary: WireCodable {
         case exitReason = "exit_reason"
         case cpuSeconds = "cpu_seconds"
         case memoryBytes = "memory_bytes"
+        case agentState = "agent_state"
+        case prompt
     }
 
     /// Every key, in ``CodingKeys`` order, nil as `null`; CPU seconds to 2 decimals.
@@ -102,6 +109,11 @@ extension SessionSummary: WireCodable {
         json.member(CodingKeys.exitReason, exitReason)
         json.member(CodingKeys.cpuSeconds, cpuSeconds.map { $0.rounded(toPlaces: 2) })
         json.member(CodingKeys.memoryBytes, memoryBytes)
+        if let agentState {
+            json.member(CodingKeys.agentState, agentState)
+            json.key(CodingKeys.prompt.rawValue)
+            if let prompt { prompt.write(to: &json) } else { json.null() }
+        }
         json.endObject()
     }
 
@@ -117,5 +129,7 @@ extension SessionSummary: WireCodable {
                   exitStatus: try values.decodeIfPresent(Int.self, forKey: .exitStatus), exitReason: try text(.exitReason),
                   cpuSeconds: try values.decodeIfPresent(Double.self, forKey: .cpuSeconds),
                   memoryBytes: try values.decodeIfPresent(Int.self, forKey: .memoryBytes))
+        agentState = try text(.agentState)
+        prompt = try? values.decodeIfPresent(AgentPrompt.self, forKey: .prompt)
     }
 }

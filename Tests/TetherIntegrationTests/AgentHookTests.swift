@@ -46,6 +46,10 @@ struct AgentHookTests {
         guard let id = response.object["session_id"] as? String else { throw SandboxError("create: \(response.text)") }
         #expect(await eventually { daemon.transcript(id).contains("fake-claude-done") }, "\(daemon.transcript(id))")
         #expect(await eventually { hookCount(daemon, "received") == 2 }, "SessionStart and Stop taken")
+        let summary = try daemon.client.get("/sessions/\(id)").object
+        #expect(summary["agent_state"] as? String == "idle", "the Stop ended the turn: \(summary)")
+        #expect(summary.keys.contains("prompt") && summary["prompt"] is NSNull)
+        #expect(((try? daemon.client.get("/metrics").text) ?? "").contains("tether_agent_sessions{state=\"idle\"} 1"))
         let settings = daemon.dir.file(".teleclaude/tmp/sessions/\(id)/tether-hooks/claude.json")
         let text = try String(contentsOfFile: settings, encoding: .utf8)
         #expect(text.contains("'hook' 'claude' 'Stop' '--session' '\(id)'"), "\(text)")

@@ -25,5 +25,7 @@ extension SessionSummary {
                   lastInput: record.lastMessageSent, lastOutput: record.lastFeedbackReceived, tmuxSessionName: record.tmuxSessionName,
                   initiatorSessionID: record.initiatorSessionID, computer: record.computerName, exitStatus: record.exitStatus,
                   exitReason: record.exitReason, cpuSeconds: record.cpuSeconds, memoryBytes: record.memoryBytes)
+        agentState = record.agent?.state.rawValue
+        prompt = record.agent?.prompt
     }
 }

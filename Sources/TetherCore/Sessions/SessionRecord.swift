@@ -42,6 +42,9 @@ public struct SessionRecord: Sendable, Equatable {
     /// CPU time and current memory of its scope, when it runs in one.
     public var cpuSeconds: Double?
     public var memoryBytes: Int?
+    /// What its agent is doing, from its hooks and its screen; kept in memory only (a restarted
+    /// daemon learns it again from the next hook or poll), nil when no agent was launched.
+    public var agent: AgentStatus?
 
     public init(sessionID: String, computerName: String, tmuxSessionName: String, createdAt: Timestamp) {
         self.sessionID = sessionID

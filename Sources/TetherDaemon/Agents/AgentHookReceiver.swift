@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import TetherCore
 
@@ -8,6 +7,8 @@ import TetherCore
 /// session that has ended is `gone` (late: an agent still closing), not an error of the agent's.
 struct AgentHookReceiver: Sendable {
     let lookup: SessionLookup
+    let recorder: SessionRecorder
+    let watch: AgentWatch
     let logger: Logger
 
     func receive(sessionID: String, agent: String, event: String, payload: [UInt8]) async throws {
@@ -18,9 +19,7 @@ struct AgentHookReceiver: Sendable {
         guard events.contains(event) else {
             throw TetherError(.invalidRequest, "\(agent) has no hook event \(event); its events are \(events.joined(separator: ", "))")
         }
-        guard (try? JSONSerialization.jsonObject(with: Data(payload))) is [String: Any] else {
-            throw TetherError(.invalidRequest, "the \(agent) \(event) hook payload is not a JSON object (\(payload.count) bytes); the agent's hook must pass its event JSON")
-        }
+        let parsed = try AgentHookPayload.parse(payload, eventName: event)
         guard lookup.live(sessionID) != nil else {
             if (try? await lookup.ended(sessionID)) != nil {
                 throw TetherError(.gone, "session \(sessionID) has ended; its agent's \(event) hook came late and was dropped")
@@ -28,6 +27,11 @@ struct AgentHookReceiver: Sendable {
             throw TetherError(.notFound, "no session \(sessionID) on this computer; a hook names the session its agent runs in")
         }
         logger.debug("agent hook", metadata: ["session.id": "\(sessionID)", "agent.name": "\(agent)", "agent.event": "\(event)"])
+        // The transcript's path comes from the agent (SessionStart), never guessed; kept with the row.
+        if let path = parsed.transcriptPath, !path.isEmpty, lookup.live(sessionID)?.record.nativeLogFile != path {
+            try await recorder.update(sessionID) { $0.nativeLogFile = path }
+        }
+        await watch.hook(sessionID, parsed)
     }
 
     static func events(of kind: AgentLauncher.Kind) -> [String] {

@@ -28,6 +28,7 @@ struct SessionCreator: Sendable {
     let scopes: SessionScopeController
     let temp: SessionTempDirectory
     let launcher: AgentLauncher
+    let agents: AgentWatch
     let files: BlockingWorker
     let store: SessionStore
     let policy: WorkingDirectoryPolicy
@@ -130,6 +131,7 @@ struct SessionCreator: Sendable {
                     try launcher.commandLine(name: agent, command: agentCommand, arguments: prompt, sessionID: id, tempDirectory: temp.path(for: id))
                 }
                 try await input.sendMessage(id, line, adapter: request.origin, asShellCommand: true)
+                await agents.launched(id)
             } else if let message = request.message, !message.isEmpty {
                 try await input.sendMessage(id, message, adapter: request.origin)
             }

@@ -51,17 +51,18 @@ extension SessionRuntime {
         let ender = SessionEnder(lookup: lookup, ledger: ledger, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,
                                  scopes: scopes, temp: temp, files: files, settings: settings, time: time, logger: logger)
         let policy = WorkingDirectoryPolicy(configuration: configuration, environment: environment)
+        let agents = AgentWatch(lookup: lookup, recorder: recorder, time: time, logger: logger)
         let launcher = AgentLauncher(client: AgentLauncher.siblingClient(), socket: configuration.api.socket)
         let creator = SessionCreator(
             lookup: lookup, ledger: ledger, recorder: recorder, accountant: accountant, input: input, poller: poller, bridge: bridge,
-            scopes: scopes, temp: temp, launcher: launcher, files: files, store: store, policy: policy, settings: settings,
+            scopes: scopes, temp: temp, launcher: launcher, agents: agents, files: files, store: store, policy: policy, settings: settings,
             shell: environment.variables["SHELL"].flatMap { $0.isEmpty ? nil : $0 } ?? SessionCreator.fallbackShell, time: time, logger: logger
         )
         let manager = SessionManager(lookup: lookup, creator: creator, input: input,
                                      transcripts: TranscriptReader(lookup: lookup, bridge: bridge, files: files, settings: settings), ender: ender,
                                      steering: SessionSteering(lookup: lookup, input: input, recorder: recorder, policy: policy, settings: settings,
-                                                                              launcher: launcher, temp: temp, files: files),
-                                     hooks: AgentHookReceiver(lookup: lookup, logger: logger))
+                                                                              launcher: launcher, agents: agents, temp: temp, files: files),
+                                     hooks: AgentHookReceiver(lookup: lookup, recorder: recorder, watch: agents, logger: logger))
         let reconciler = SessionReconciler(store: store, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,
                                            scopes: scopes, temp: temp, files: files, computer: computer, time: time, logger: logger)
         let observer = SessionObserver(lookup: lookup, ledger: ledger, recorder: recorder, ender: ender, time: time, logger: logger)

@@ -1,0 +1,70 @@
+import Logging
+import Synchronization
+import TetherCore
+
+/// Each live session's agent: an ``AgentStateTracker`` fed by its hooks (and its screen), whose
+/// status goes into the session's record (in memory) whenever it changes, so the summary, the
+/// `session_updated` event and `/metrics` all carry it.
+///
+/// Holds one tracker per session whose agent Tether launched or that sent a hook, never more than
+/// the live sessions: a tracker whose session is no longer live goes when the next one is made.
+final class AgentWatch: Sendable {
+    private let trackers = Mutex<[String: AgentStateTracker]>([:])
+    private let lookup: SessionLookup
+    private let recorder: SessionRecorder
+    private let time: TimeSource
+    private let logger: Logger
+
+    init(lookup: SessionLookup, recorder: SessionRecorder, time: TimeSource, logger: Logger) {
+        self.lookup = lookup
+        self.recorder = recorder
+        self.time = time
+        self.logger = logger
+    }
+
+    /// An agent was started in session `id`: its state is `starting` until a hook or the screen says more.
+    func launched(_ id: String) async {
+        trackers.withLock { trackers in
+            prune(&trackers, adding: id)
+            trackers[id] = AgentStateTracker()
+        }
+        await publish(id)
+    }
+
+    /// A hook of session `id`'s agent.
+    func hook(_ id: String, _ payload: AgentHookPayload) async {
+        let now = time.now
+        let changed = trackers.withLock { trackers in
+            if trackers[id] == nil { prune(&trackers, adding: id) }
+            return trackers[id, default: AgentStateTracker()].hookArrived(payload, at: now)
+        }
+        if changed { await publish(id) }
+    }
+
+    /// A screen of session `id` as `reader` reads it; nothing for a session without an agent.
+    func screen(_ id: String, _ reading: ScreenReading) async {
+        let now = time.now
+        let changed = trackers.withLock { trackers in trackers[id]?.screenRead(reading, at: now) ?? false }
+        if changed { await publish(id) }
+    }
+
+    /// Session `id`'s agent status now, if it has one.
+    func status(_ id: String) -> AgentStatus? {
+        trackers.withLock { $0[id]?.status }
+    }
+
+    /// Writes the tracker's latest status into the record: read when the record changes, under the
+    /// recorder's lock, so two changes racing here cannot leave the older one in place.
+    private func publish(_ id: String) async {
+        do {
+            try await recorder.update(id, persist: .never) { [self] record in record.agent = status(id) }
+        } catch {
+            logger.warning("the agent state of a session could not be recorded", metadata: ["session.id": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    /// Drops the trackers of sessions no longer live, before one for `id` is added.
+    private func prune(_ trackers: inout [String: AgentStateTracker], adding id: String) {
+        for key in trackers.keys where key != id && lookup.live(key) == nil { trackers[key] = nil }
+    }
+}
