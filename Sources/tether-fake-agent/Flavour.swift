@@ -79,7 +79,16 @@ enum Flavour: String, CaseIterable {
         let lines = options.enumerated().map { index, label in
             (index + 1 == selected ? marker : " ") + " \(index + 1). \(label)"
         }
-        return header + [question] + lines + ["", "  Press a number or enter to confirm · esc to cancel"]
+        return header + [question] + lines + ["", footer]
+    }
+
+    /// The line under a dialog's options (Gemini has none); never the busy marker's wording.
+    private var footer: String {
+        switch self {
+        case .claude: "Esc to cancel · Tab to add additional instructions"
+        case .gemini: ""
+        case .codex: "Press Enter to confirm or Esc to cancel"
+        }
     }
 
     /// The tool a permission prompt is for, by the CLI's own name for an edit.
