@@ -68,7 +68,7 @@ extension AgentSession {
             lines += ["", flavour.busyLine(seconds: Int(elapsed.components.seconds), frame: Int(elapsed.components.seconds) * 10 + frame)]
         }
         if case .prompting(let turn, let selected) = phase {
-            return (lines + flavour.promptBlock(file: turn.file ?? "", selected: selected), nil)
+            return (lines + flavour.promptBlock(file: turn.file ?? "", selected: selected, diffLines: options.diffLines), nil)
         }
         let area = flavour.inputArea(draft: draft.split(separator: "\n", omittingEmptySubsequences: false).map(String.init), width: width)
         let draftRow = lines.count + (flavour == .codex ? 0 : 1)

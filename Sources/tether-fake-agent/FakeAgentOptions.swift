@@ -1,5 +1,11 @@
 import Foundation
 
+// Flags: --flavour claude|gemini|codex, --log PATH (bytes read), --events PATH (JSON lines; else --log),
+// --transcript PATH, --settings FILE (Claude hooks), -c 'notify=["prog","arg"]' (Codex), --work-ms N,
+// --prompt-on WORD (default EDIT), --list-on WORD (default LIST), --reply TEXT, --no-stop-hook,
+// --transcript-lag-ms N, --swallow-enter N, --split-assistant, --diff-lines N, --hook-timeout-ms N,
+// --strip-hook-env. Gemini's hooks come from $GEMINI_CLI_SYSTEM_SETTINGS_PATH.
+
 /// What the fake agent was started with. Unknown arguments are kept (and logged), not refused, so a
 /// configuration written for a real CLI (`--dangerously-skip-permissions`, a first prompt) still runs it.
 struct FakeAgentOptions {
@@ -19,6 +25,7 @@ struct FakeAgentOptions {
     var swallowEnters = 0
     var splitAssistant = false
     var stripHookEnvironment = false
+    var diffLines = 1
     var ignored: [String] = []
 
     /// Long enough for a poller (0.1–0.5 s) to see the busy marker several times, short enough for tests.
@@ -40,6 +47,11 @@ struct FakeAgentOptions {
             guard let number = Int(text), number >= 0 else { throw OptionError("\(flag) takes milliseconds, got '\(text)'") }
             return .milliseconds(number)
         }
+        func count(_ flag: String) throws -> Int {
+            let text = try value(flag)
+            guard let number = Int(text), number >= 0 else { throw OptionError("\(flag) takes a count, got '\(text)'") }
+            return number
+        }
         while let argument = rest.popFirst() {
             switch argument {
             case "--flavour", "--flavor":
@@ -60,10 +72,8 @@ struct FakeAgentOptions {
             case "--no-stop-hook": options.noStopHook = true
             case "--split-assistant": options.splitAssistant = true
             case "--strip-hook-env": options.stripHookEnvironment = true
-            case "--swallow-enter":
-                let text = try value(argument)
-                guard let count = Int(text), count >= 0 else { throw OptionError("--swallow-enter takes a count, got '\(text)'") }
-                options.swallowEnters = count
+            case "--swallow-enter": options.swallowEnters = try count(argument)
+            case "--diff-lines": options.diffLines = try count(argument)
             default: options.ignored.append(argument)
             }
         }

@@ -57,21 +57,23 @@ enum Flavour: String, CaseIterable {
         }
     }
 
-    /// The permission prompt block for an edit of `file`, with option `selected` (1-based) marked.
-    func promptBlock(file: String, selected: Int) -> [String] {
+    /// The permission prompt block for an edit of `file`, with option `selected` (1-based) marked, and
+    /// `diffLines` lines of diff above the question (many push the dialog's head off a small screen).
+    func promptBlock(file: String, selected: Int, diffLines: Int) -> [String] {
+        let diff = (0..<max(diffLines, 1)).map { "│ +hello from the fake agent \($0 + 1)" }
         let (header, question, options, marker): ([String], String, [String], String) = switch self {
         case .claude: (
-            ["╭─ Edit file ─", "│ \(file)", "│ +hello from the fake agent", "╰─"],
+            ["╭─ Edit file ─", "│ \(file)"] + diff + ["╰─"],
             "Do you want to make this edit to \(file)?",
             ["Yes", "Yes, allow all edits during this session (shift+tab)", "No, and tell Claude what to do differently (esc)"],
             "❯")
         case .gemini: (
-            ["╭─ ? Edit \(file) ─", "│ +hello from the fake agent", "╰─"],
+            ["╭─ ? Edit \(file) ─"] + diff + ["╰─"],
             "Apply this change?",
             ["Allow once", "Allow for this session", "No, suggest changes (esc)"],
             "●")
         case .codex: (
-            ["  $ apply_patch \(file)", ""],
+            ["  $ apply_patch \(file)"] + diff.map { "  " + $0.dropFirst(2) } + [""],
             "Would you like to run the following command?",
             ["Yes, proceed (y)", "Yes, and don't ask again for this command (a)", "No, and tell Codex what to do differently (esc)"],
             "›")

@@ -31,6 +31,20 @@ extension FakeAgentTests {
         #expect(agent.submits == ["EDIT test.txt"], "the digit went to the dialog, not the draft")
     }
 
+    @Test func aLongDiffPushesTheDialogsHeadOffTheScreenButNotItsOptions() async throws {
+        let world = SessionWorld()
+        defer { world.remove() }
+        let agent = try await FakeAgentPane.start(world, flavour: "claude", arguments: ["--diff-lines", "60"])
+        try await agent.type("EDIT big.txt")
+        _ = try await agent.enterUntilSubmitted()
+        #expect(try await eventually { try await agent.screenLines().contains("❯ 1. Yes") })
+        let lines = try await agent.screenLines()
+        #expect(lines.contains("Do you want to make this edit to big.txt?"))
+        #expect(!lines.contains("╭─ Edit file ─"), "the head scrolled away")
+        try await agent.keys("2")
+        #expect(await eventually { agent.events(named: "answer").compactMap { $0 as? Int } == [2] })
+    }
+
     @Test func escInAPromptRefusesAndEndsTheTurnWithoutAStop() async throws {
         let world = SessionWorld()
         defer { world.remove() }
