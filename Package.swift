@@ -125,6 +125,14 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // A stand-in for the agent CLIs (Claude Code, Gemini CLI, Codex CLI) at the edges Tether meets:
+        // bracketed paste, Enter handling, busy markers, permission prompts, hooks, transcript. Tests only:
+        // never installed. Foundation only, so it builds in seconds.
+        .executableTarget(
+            name: "tether-fake-agent",
+            swiftSettings: strict
+        ),
+
         // `make bench`: speed and memory figures for docs/BENCHMARKS.md, never run by the tests.
         .executableTarget(
             name: "tether-bench",
