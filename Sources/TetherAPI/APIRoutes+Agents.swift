@@ -22,6 +22,23 @@ extension APIRoutes {
     /// new text) fits many times over; beyond it the hook is refused and counted, never buffered.
     static let maximumHookPayload = 256 << 10
 
+    /// `POST /sessions/{id}/answer` with `{"choice": 2}`: answers the agent's open dialog by number.
+    func answer(_ request: Request, id: String) async -> Response {
+        var body: JSONBody
+        switch await JSONBody.read(request) {
+        case .success(let parsed): body = parsed
+        case .failure(let error): return error.response
+        }
+        let choice = body.int("choice", default: 0, range: 1...99)
+        guard body.problems.isEmpty, choice > 0 else { return APIResponse.problems(body.problems.isEmpty ? [.missing(["body", "choice"])] : body.problems) }
+        do {
+            try await environment.commands.answer(sessionID: id, choice: choice)
+            return APIResponse.json(Array(#"{"status":"success"}"#.utf8))
+        } catch {
+            return APIResponse.error(error, action: "answer")
+        }
+    }
+
     /// `POST /sessions/{id}/agent-hook?agent=claude&event=Stop`: the body is the hook's JSON as the
     /// agent gave it (`tether hook` sends it). Only for sessions of this computer: a hook runs where
     /// its agent runs.

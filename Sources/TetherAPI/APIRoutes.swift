@@ -17,7 +17,7 @@ struct APIRoutes: Sendable {
         (["health"], [.get]), (["status"], [.get]), (["metrics"], [.get]),
         (["sessions"], [.get, .post]), (["sessions", "*"], [.get, .delete]),
         (["sessions", "*", "message"], [.post]), (["sessions", "*", "keys"], [.post]), (["sessions", "*", "transcript"], [.get]),
-        (["sessions", "*", "agent-hook"], [.post]),
+        (["sessions", "*", "agent-hook"], [.post]), (["sessions", "*", "answer"], [.post]),
         (["computers"], [.get]), (["projects"], [.get]), (["projects-with-todos"], [.get]), (["todos"], [.get]),
         (["agents", "availability"], [.get]), (["ws"], [.get]),
     ]
@@ -51,6 +51,7 @@ struct APIRoutes: Sendable {
         }
         router.post("sessions/:id/message") { request, context in await sendMessage(request, id: context.parameters.get("id") ?? "") }
         router.post("sessions/:id/keys") { request, context in await sendKeys(request, id: context.parameters.get("id") ?? "") }
+        router.post("sessions/:id/answer") { request, context in await answer(request, id: context.parameters.get("id") ?? "") }
         router.post("sessions/:id/agent-hook") { request, context in await agentHook(request, id: context.parameters.get("id") ?? "") }
         router.get("sessions/:id/transcript") { request, context in await transcript(request, id: context.parameters.get("id") ?? "") }
         router.get("computers") { _, _ in await computers() }

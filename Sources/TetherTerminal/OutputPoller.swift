@@ -39,6 +39,10 @@ public final class OutputPoller: Sendable {
     /// What a poll found; the daemon turns these into record changes and bus events.
     public enum Observation: Sendable {
         case screenChanged(String)
+        /// The same screen again, within ``PollEntry/settleWindow`` of its last change: what an
+        /// agent's screen reader needs to see a screen hold (idle for a few polls) without being
+        /// handed every poll of every quiet session.
+        case screenUnchanged(String)
         case directoryChanged(String)
         case becameIdle
         case exited(finalScreen: String, exitStatus: Int?)

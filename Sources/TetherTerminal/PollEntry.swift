@@ -6,6 +6,11 @@ import TetherCore
 /// A value without I/O: ``record(_:at:settings:)`` turns one poll result into the observations to
 /// deliver, a log note, or the end of the session's schedule, so the scheduler only moves values.
 struct PollEntry {
+    /// How long after a change an unchanged screen is still delivered (``OutputPoller/Observation/screenUnchanged(_:)``):
+    /// longer than an agent reader's idle hold (three polls) plus the 3 s it trusts a hook over the
+    /// screen, short enough that a quiet session costs nothing more once it has settled.
+    static let settleWindow: Duration = .seconds(10)
+
     /// Why a session's schedule ended at this poll.
     enum Ending {
         /// The tmux session is gone (server killed, session killed from outside).
@@ -87,6 +92,7 @@ struct PollEntry {
             observations.append(.screenChanged(snapshot.screen))
         } else {
             schedule.screenUnchanged()
+            if now - lastChange <= Self.settleWindow, let screen = previousScreen { observations.append(.screenUnchanged(screen)) }
             if !idleReported, now - lastChange >= SessionStatus.idleAfter {
                 idleReported = true
                 observations.append(.becameIdle)

@@ -198,14 +198,14 @@ public final class TerminalBridge: Sendable {
         }
     }
 
-    private static func classify(_ error: TetherError, command: TmuxCommand, session: String) -> TetherError {
+    static func classify(_ error: TetherError, command: TmuxCommand, session: String) -> TetherError {
         if TmuxFailure.isMissing(error.message) {
             return TetherError(.notFound, "tmux session \(session) does not exist (\(error.message))")
         }
         return TetherError(.terminal, "\(command.arguments.first ?? "tmux") for \(session) failed: \(error.message)")
     }
 
-    private static func pane(_ name: String) -> String { "=" + name + ":" }
+    static func pane(_ name: String) -> String { "=" + name + ":" }
 
     // MARK: Sessions
 

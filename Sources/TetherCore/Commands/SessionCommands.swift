@@ -59,6 +59,8 @@ public protocol SessionCommands: Sendable {
     /// An agent CLI's hook event in a session of this computer (`tether hook`): `payload` is the
     /// event's JSON as the agent gave it.
     func agentHook(sessionID: String, agent: String, event: String, payload: [UInt8]) async throws
+    /// Answers the dialog a session's agent has open with the choice numbered `choice`.
+    func answer(sessionID: String, choice: Int) async throws
 }
 
 extension SessionCommands {
@@ -74,6 +76,7 @@ extension SessionCommands {
     public func agentHook(sessionID: String, agent: String, event: String, payload: [UInt8]) async throws {
         throw Self.unsupported("agent hooks")
     }
+    public func answer(sessionID: String, choice: Int) async throws { throw Self.unsupported("answer") }
 
     private static func unsupported(_ command: String) -> TetherError {
         TetherError(.unavailable, "\(command) is not supported by this command layer")

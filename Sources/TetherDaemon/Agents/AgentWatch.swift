@@ -10,6 +10,8 @@ import TetherCore
 /// the live sessions: a tracker whose session is no longer live goes when the next one is made.
 final class AgentWatch: Sendable {
     private let trackers = Mutex<[String: AgentStateTracker]>([:])
+    /// Prompt-submit hooks (UserPromptSubmit, BeforeAgent) per session: what confirms a submit.
+    private let submitCounts = Mutex<[String: Int]>([:])
     private let lookup: SessionLookup
     private let recorder: SessionRecorder
     private let time: TimeSource
@@ -33,6 +35,7 @@ final class AgentWatch: Sendable {
 
     /// A hook of session `id`'s agent.
     func hook(_ id: String, _ payload: AgentHookPayload) async {
+        if case .userPromptSubmit = payload.event { submitCounts.withLock { $0[id, default: 0] += 1 } }
         let now = time.now
         let changed = trackers.withLock { trackers in
             if trackers[id] == nil { prune(&trackers, adding: id) }
@@ -41,11 +44,24 @@ final class AgentWatch: Sendable {
         if changed { await publish(id) }
     }
 
-    /// A screen of session `id` as `reader` reads it; nothing for a session without an agent.
-    func screen(_ id: String, _ reading: ScreenReading) async {
+    /// A screen of session `id`, whose agent is `agent`: read (bottom lines only) and fed to its
+    /// tracker; nothing, not even the read, for a session without one.
+    func screen(_ id: String, screen: String, agent: String?) async {
+        guard trackers.withLock({ $0[id] != nil }) else { return }
+        let reading = AgentScreenReader(kind: AgentKind(agentName: agent)).read(screen: screen)
         let now = time.now
         let changed = trackers.withLock { trackers in trackers[id]?.screenRead(reading, at: now) ?? false }
         if changed { await publish(id) }
+    }
+
+    /// Whether Tether follows session `id`'s agent (it launched it, or it sent a hook).
+    func follows(_ id: String) -> Bool {
+        trackers.withLock { $0[id] != nil }
+    }
+
+    /// The prompt-submit hooks session `id`'s agent has sent.
+    func submits(_ id: String) -> Int {
+        submitCounts.withLock { $0[id] ?? 0 }
     }
 
     /// Session `id`'s agent status now, if it has one.
@@ -65,6 +81,8 @@ final class AgentWatch: Sendable {
 
     /// Drops the trackers of sessions no longer live, before one for `id` is added.
     private func prune(_ trackers: inout [String: AgentStateTracker], adding id: String) {
-        for key in trackers.keys where key != id && lookup.live(key) == nil { trackers[key] = nil }
+        let gone = trackers.keys.filter { $0 != id && lookup.live($0) == nil }
+        for key in gone { trackers[key] = nil }
+        submitCounts.withLock { counts in for key in gone { counts[key] = nil } }
     }
 }

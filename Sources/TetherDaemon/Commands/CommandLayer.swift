@@ -106,6 +106,10 @@ extension CommandLayer {
         try await manager.agentHook(sessionID, agent: agent, event: event, payload: payload)
     }
 
+    public func answer(sessionID: String, choice: Int) async throws {
+        try await manager.answer(sessionID, choice: choice)
+    }
+
     /// The roadmap of a trusted dir; any other path reads nothing, so no file outside them is read.
     public func todos(project: String) async throws -> [TodoItem] {
         guard listProjects().contains(where: { $0.path == project }) else { return [] }

@@ -189,6 +189,7 @@ public struct ConfigurationLoader: Sendable {
         try root.entries("agents") { name, r in
             var agent = config.agents[name] ?? TetherConfiguration.Agent(command: name)
             try r.read("command", into: &agent.command)
+            try r.read("submit_settle", into: &agent.submitSettle, in: TetherConfiguration.Bounds.submitSettle)
             guard !agent.command.isEmpty else { throw r.invalid("needs a non-empty command") }
             config.agents[name] = agent
         }

@@ -56,6 +56,7 @@ extension TetherConfiguration {
         ]
         for name in agents.keys.sorted() {
             leaves.append(("agents.\(name).command", agents[name]!.command))
+            leaves.append(("agents.\(name).submit_settle", "\(agents[name]!.submitSettle)"))
         }
         return leaves
     }

@@ -110,6 +110,14 @@ public struct TetherConfiguration: Sendable, Equatable {
 
     public struct Agent: Sendable, Equatable {
         public var command: String
+        /// Seconds between a pasted message and its Enter: agent CLIs take an Enter that arrives
+        /// with (or just after) a paste as a newline in the draft, not a submit.
+        public var submitSettle: Double = 0.15
+
+        public init(command: String, submitSettle: Double = 0.15) {
+            self.command = command
+            self.submitSettle = submitSettle
+        }
     }
 
     /// The built-in defaults for this process's environment: one computer, no Redis, the store under
@@ -141,6 +149,8 @@ extension TetherConfiguration {
         public static let boundedState = 10...10_000_000
         public static let maxSessions = 1...100_000
         public static let captureHistoryLines = 0...100_000
+        /// Above the 40 ms some agents ignore Enter for after a paste; below a pause a person notices.
+        public static let submitSettle = 0.01...5.0
         public static let websocketQueue = 16...1_000_000
     }
 }

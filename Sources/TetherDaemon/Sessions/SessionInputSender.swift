@@ -16,13 +16,20 @@ struct SessionInputSender: Sendable {
     let bridge: TerminalBridge
     let poller: OutputPoller
     let time: TimeSource
+    let agents: AgentWatch
+    let submitter: AgentSubmitter
 
     /// Types `text` and presses Enter; `asShellCommand` when it goes to the shell, not the agent.
     func sendMessage(_ id: String, _ text: String, adapter: String, asShellCommand: Bool = false) async throws {
         let session = try await lookup.accepting(id)
         let agent = asShellCommand ? nil : session.record.activeAgent
-        try await bridge.sendText(Self.typed(text, agent: agent), to: session.record.tmuxSessionName, enter: true,
-                                  bracketedPaste: Self.needsPaste(text, agent: agent))
+        if let agent, agents.follows(id) {
+            poller.kick(sessionID: id)
+            _ = try await submitter.submit(Self.typed(text, agent: agent), id: id, tmuxName: session.record.tmuxSessionName, agent: agent)
+        } else {
+            try await bridge.sendText(Self.typed(text, agent: agent), to: session.record.tmuxSessionName, enter: true,
+                                      bracketedPaste: Self.needsPaste(text, agent: agent))
+        }
         poller.kick(sessionID: id)
         let now = time.wallNow
         try await recorder.update(id) {
@@ -31,6 +38,22 @@ struct SessionInputSender: Sendable {
             $0.lastActivity = now
             $0.lastInputAdapter = adapter
         }
+    }
+
+    /// Types the number of one of the open dialog's choices: the agent CLIs take a digit as the
+    /// answer. Refused unless the agent is waiting on a dialog that has that choice.
+    func answer(_ id: String, choice: Int) async throws {
+        let session = try await lookup.accepting(id)
+        guard let status = session.record.agent, status.state == .needsInput else {
+            let state = session.record.agent?.state.rawValue ?? "no agent followed"
+            throw TetherError(.invalidRequest, "session \(id) is not waiting for an answer (agent_state: \(state)); send a message instead")
+        }
+        if let choices = status.prompt?.choices, !choices.isEmpty, !choices.contains(where: { $0.number == choice }) {
+            let numbers = choices.map { String($0.number) }.joined(separator: ", ")
+            throw TetherError(.invalidRequest, "the dialog of session \(id) has no choice \(choice); its choices are \(numbers)")
+        }
+        try await bridge.sendText(String(choice), to: session.record.tmuxSessionName, enter: false)
+        poller.kick(sessionID: id)
     }
 
     /// Presses `key` `count` times.

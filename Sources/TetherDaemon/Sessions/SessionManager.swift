@@ -68,6 +68,11 @@ public struct SessionManager: Sendable {
         try await hooks.receive(sessionID: id, agent: agent, event: event, payload: payload)
     }
 
+    /// Answers the open dialog of a live session's agent by its choice's number.
+    public func answer(_ id: String, choice: Int) async throws {
+        try await input.answer(id, choice: choice)
+    }
+
     /// `cd`, `agent`, `agent_resume`, `agent_restart` and `rename` of a live session.
     public var steer: SessionSteeringCommands { SessionSteeringCommands(steering: steering) }
 }

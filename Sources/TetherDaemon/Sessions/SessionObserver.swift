@@ -12,6 +12,7 @@ struct SessionObserver: Sendable {
     let ledger: SessionLedger
     let recorder: SessionRecorder
     let ender: SessionEnder
+    let agents: AgentWatch
     let time: TimeSource
     let logger: Logger
 
@@ -21,12 +22,15 @@ struct SessionObserver: Sendable {
         do {
             switch observation {
             case .screenChanged(let screen):
+                await agents.screen(id, screen: screen, agent: session.record.activeAgent)
                 recorder.announce(.outputChanged(sessionID: id, screen: screen))
                 let now = time.wallNow
                 try await recorder.update(id, persist: .throttled) {
                     $0.lastActivity = now
                     $0.status = .active
                 }
+            case .screenUnchanged(let screen):
+                await agents.screen(id, screen: screen, agent: session.record.activeAgent)
             case .directoryChanged(let path):
                 recorder.announce(.directoryChanged(sessionID: id, path: path))
                 try await recorder.update(id) { $0.workingDirectory = path }

@@ -47,11 +47,13 @@ extension SessionRuntime {
         let accountant = SessionAccountant(units: bridge.units, lookup: lookup, recorder: recorder, files: files)
         let scopes = SessionScopeController(units: bridge.units, settings: settings)
         let temp = SessionTempDirectory(environment: environment)
-        let input = SessionInputSender(lookup: lookup, recorder: recorder, bridge: bridge, poller: poller, time: time)
+        let agents = AgentWatch(lookup: lookup, recorder: recorder, time: time, logger: logger)
+        let submitter = AgentSubmitter(bridge: bridge, agents: agents, settings: settings, time: time, logger: logger)
+        let input = SessionInputSender(lookup: lookup, recorder: recorder, bridge: bridge, poller: poller, time: time,
+                                       agents: agents, submitter: submitter)
         let ender = SessionEnder(lookup: lookup, ledger: ledger, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,
                                  scopes: scopes, temp: temp, files: files, settings: settings, time: time, logger: logger)
         let policy = WorkingDirectoryPolicy(configuration: configuration, environment: environment)
-        let agents = AgentWatch(lookup: lookup, recorder: recorder, time: time, logger: logger)
         let launcher = AgentLauncher(client: AgentLauncher.siblingClient(), socket: configuration.api.socket)
         let creator = SessionCreator(
             lookup: lookup, ledger: ledger, recorder: recorder, accountant: accountant, input: input, poller: poller, bridge: bridge,
@@ -65,7 +67,7 @@ extension SessionRuntime {
                                      hooks: AgentHookReceiver(lookup: lookup, recorder: recorder, watch: agents, logger: logger))
         let reconciler = SessionReconciler(store: store, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,
                                            scopes: scopes, temp: temp, files: files, computer: computer, time: time, logger: logger)
-        let observer = SessionObserver(lookup: lookup, ledger: ledger, recorder: recorder, ender: ender, time: time, logger: logger)
+        let observer = SessionObserver(lookup: lookup, ledger: ledger, recorder: recorder, ender: ender, agents: agents, time: time, logger: logger)
         let stats = SystemStatsReader(diskPath: directoryPart(of: configuration.database.path), time: time)
         return SessionRuntime(
             store: store, bridge: bridge, cache: cache, bus: bus, poller: poller, manager: manager, stats: stats,

@@ -1,0 +1,60 @@
+import Logging
+import TetherCore
+import TetherTerminal
+
+/// How a message reaches an agent CLI Tether follows, whole and submitted once: the text as one
+/// bracketed paste (a slash command typed, as the agent reads it key by key), then, after the
+/// agent's `submit_settle`, Enter on its own; then a confirmation, the agent's prompt-submit hook
+/// (UserPromptSubmit, BeforeAgent) or its screen turning busy or to a dialog. An Enter that is not
+/// confirmed is pressed again, never the text.
+struct AgentSubmitter: Sendable {
+    /// How long one Enter has to be confirmed before it is pressed again: an agent's hook arrives,
+    /// or its busy line shows, within a few hundred milliseconds of a submit it took.
+    static let confirmWindow: Duration = .milliseconds(1500)
+    /// Enters pressed at most for one message.
+    static let attempts = 3
+    /// How often the screen is read while waiting for a confirmation (one capture each).
+    static let checkInterval: Duration = .milliseconds(100)
+
+    let bridge: TerminalBridge
+    let agents: AgentWatch
+    let settings: LiveConfiguration
+    let time: TimeSource
+    let logger: Logger
+
+    /// Pastes `text` into `tmuxName` (session `id`, agent `agent`) and submits it; whether the submit was confirmed.
+    func submit(_ text: String, id: String, tmuxName: String, agent: String) async throws -> Bool {
+        if text.hasPrefix("/") {
+            try await bridge.sendText(text, to: tmuxName, enter: false)
+        } else {
+            try await bridge.pasteText(text, to: tmuxName)
+        }
+        let settle = settings.current.agents[agent]?.submitSettle ?? TetherConfiguration.Agent(command: agent).submitSettle
+        try await time.sleep(for: .milliseconds(Int64(settle * 1000)))
+        let submitsBefore = agents.submits(id)
+        for attempt in 1...Self.attempts {
+            try await bridge.sendKey(.enter, to: tmuxName)
+            if await confirmed(id, tmuxName: tmuxName, agent: agent, submitsBefore: submitsBefore) { return true }
+            logger.info("an agent did not confirm a submit; pressing Enter again (never the text)",
+                        metadata: ["session.id": "\(id)", "agent.name": "\(agent)", "attempt": "\(attempt)"])
+        }
+        return false
+    }
+
+    /// Waits, at most ``confirmWindow``, for a hook or the screen to show the agent took the message.
+    private func confirmed(_ id: String, tmuxName: String, agent: String, submitsBefore: Int) async -> Bool {
+        let reader = AgentScreenReader(kind: AgentKind(agentName: agent))
+        let end = time.now + Self.confirmWindow
+        while time.now < end, !Task.isCancelled {
+            if agents.submits(id) > submitsBefore { return true }
+            if let screen = try? await bridge.capture(tmuxName) {
+                switch reader.read(screen: screen) {
+                case .busy, .prompt: return true
+                case .idle, .unknown: break
+                }
+            }
+            try? await time.sleep(for: Self.checkInterval)
+        }
+        return false
+    }
+}

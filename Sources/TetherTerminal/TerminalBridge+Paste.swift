@@ -1,0 +1,25 @@
+import TetherCore
+
+extension TerminalBridge {
+    /// Pastes `text` into the session's pane as one bracketed paste, never key by key and without
+    /// Enter: the text goes into a tmux buffer of its own (`set-buffer`, in chunks), then
+    /// `paste-buffer -p -r -d` writes it to the pane at once, wrapped in the paste markers when the
+    /// program asked for them, line ends as they are, and the buffer is deleted. What presses Enter,
+    /// and when, is the caller's.
+    public func pasteText(_ text: String, to name: String) async throws {
+        guard !text.utf8.contains(0) else {
+            throw TetherError(.invalidRequest, "the text for \(name) contains a NUL character, which a terminal cannot receive; remove it")
+        }
+        guard text.utf8.count <= Self.maximumTextBytes else {
+            throw TetherError(.invalidRequest, "the text for \(name) is \(text.utf8.count) bytes; at most \(Self.maximumTextBytes) can be pasted at once")
+        }
+        let buffer = "tether-paste-" + name
+        var commands = Self.chunks(of: text, maxBytes: Self.textChunkBytes).enumerated().map { index, chunk in
+            TmuxCommand(["set-buffer", "-b", buffer] + (index == 0 ? [] : ["-a"]) + ["--", chunk])
+        }
+        commands.append(TmuxCommand(["paste-buffer", "-p", "-r", "-d", "-b", buffer, "-t", Self.pane(name)]))
+        for (index, result) in try await execute(commands).enumerated() {
+            if case .failure(let error) = result { throw Self.classify(error, command: commands[index], session: name) }
+        }
+    }
+}
