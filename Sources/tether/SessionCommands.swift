@@ -15,11 +15,11 @@ struct List: ParsableCommand {
         let response = try CLI.call { try connection.client.get("/sessions" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))) }
         if connection.json { return CLI.printRaw(response) }
         let rows = try CLI.decode([SessionSummary].self, response).map { session in
-            [String(session.sessionID.prefix(8)), session.computer ?? "", session.status, CLI.ago(session.lastActivity),
+            [String(session.sessionID.prefix(8)), session.computer ?? "", session.status, session.agentState ?? "-", CLI.ago(session.lastActivity),
              CLI.cpu(session.cpuSeconds), CLI.bytes(session.memoryBytes), session.workingDirectory ?? "", session.title ?? ""]
         }
         if rows.isEmpty { return print("no sessions") }
-        CLI.table(["ID", "COMPUTER", "STATUS", "ACTIVE", "CPU", "MEM", "DIRECTORY", "TITLE"], rows)
+        CLI.table(["ID", "COMPUTER", "STATUS", "STATE", "ACTIVE", "CPU", "MEM", "DIRECTORY", "TITLE"], rows)
     }
 }
 

@@ -39,4 +39,29 @@ struct AgentStateTests {
         #expect(metrics.contains("tether_agent_sessions{state=\"idle\"} 1"))
         #expect(!FileManager.default.fileExists(atPath: daemon.dir.file(".claude")), "the user's own settings untouched")
     }
+
+    @Test func theCLIWaitsForAStateAnswersTheDialogAndShowsTheState() async throws {
+        let command = "\(Binaries.fakeAgent) --flavour codex --work-ms 400"
+        let daemon = try await APIDaemon(configuration: "agents: {codex: {command: \"\(command)\"}}")
+        defer { daemon.remove() }
+        let client = Binaries.directory.appendingPathComponent("tether").path
+        func tether(_ arguments: String) async throws -> (status: Int32, output: String) {
+            try await shell("\(client) \(arguments) --socket \(daemon.socket)")
+        }
+        let created = try await tether("new --agent codex --project \(daemon.project)")
+        let id = created.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(created.status == 0 && id.count == 36, "\(created.output)")
+
+        #expect(try await tether("wait \(id) --until idle --timeout 30").status == 0)
+        #expect(try await tether("send \(id) 'EDIT notes.md'").status == 0)
+        #expect(try await tether("wait \(id) --until needs-input --timeout 30").status == 0)
+        let refused = try await tether("answer \(id) 9")
+        #expect(refused.status == 1 && refused.output.contains("no choice 9"), "\(refused.output)")
+        #expect(try await tether("answer \(id) 1").status == 0)
+        #expect(try await tether("wait \(id) --until idle --timeout 30").status == 0)
+        let listing = try await tether("ls")
+        #expect(listing.output.contains("STATE") && listing.output.contains(" idle "), "\(listing.output)")
+        let late = try await tether("wait \(id) --until needs-input --timeout 0.5")
+        #expect(late.status == 124, "\(late.output)")
+    }
 }
