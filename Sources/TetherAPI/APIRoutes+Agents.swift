@@ -39,6 +39,34 @@ extension APIRoutes {
         }
     }
 
+    /// The largest `agent-restart` body: `{"agent": "claude"}` and room for nothing else of note.
+    static let maximumRestartBody = 4 << 10
+
+    /// `POST /sessions/{id}/agent-restart`, the body empty or `{"agent": "claude"}`: the agent is
+    /// stopped (Ctrl-C until its shell is back) and resumes its conversation, with its hooks.
+    func agentRestart(_ request: Request, id: String) async -> Response {
+        var agent: String?
+        do {
+            let body = try await request.body.collect(upTo: Self.maximumRestartBody)
+            if body.readableBytes > 0 {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
+                      object["agent"] == nil || object["agent"] is String else {
+                    return APIResponse.detail("the agent-restart body is empty or {\"agent\": \"claude\"} (a configured agent's name)", status: .badRequest)
+                }
+                agent = (object["agent"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+            }
+        } catch {
+            return APIResponse.detail("the agent-restart body is larger than \(Self.maximumRestartBody) bytes; send {\"agent\": NAME} or nothing",
+                                      status: .contentTooLarge)
+        }
+        do {
+            try await environment.commands.restartAgent(sessionID: id, agent: agent)
+            return APIResponse.json(Array(#"{"status":"success"}"#.utf8))
+        } catch {
+            return APIResponse.error(error, action: "agent restart")
+        }
+    }
+
     /// `POST /sessions/{id}/agent-hook?agent=claude&event=Stop`: the body is the hook's JSON as the
     /// agent gave it (`tether hook` sends it). Only for sessions of this computer: a hook runs where
     /// its agent runs.

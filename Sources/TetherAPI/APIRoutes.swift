@@ -18,6 +18,7 @@ struct APIRoutes: Sendable {
         (["sessions"], [.get, .post]), (["sessions", "*"], [.get, .delete]),
         (["sessions", "*", "message"], [.post]), (["sessions", "*", "keys"], [.post]), (["sessions", "*", "transcript"], [.get]),
         (["sessions", "*", "agent-hook"], [.post]), (["sessions", "*", "answer"], [.post]),
+        (["sessions", "*", "agent-restart"], [.post]),
         (["computers"], [.get]), (["projects"], [.get]), (["projects-with-todos"], [.get]), (["todos"], [.get]),
         (["agents", "availability"], [.get]), (["ws"], [.get]),
     ]
@@ -52,6 +53,7 @@ struct APIRoutes: Sendable {
         router.post("sessions/:id/message") { request, context in await sendMessage(request, id: context.parameters.get("id") ?? "") }
         router.post("sessions/:id/keys") { request, context in await sendKeys(request, id: context.parameters.get("id") ?? "") }
         router.post("sessions/:id/answer") { request, context in await answer(request, id: context.parameters.get("id") ?? "") }
+        router.post("sessions/:id/agent-restart") { request, context in await agentRestart(request, id: context.parameters.get("id") ?? "") }
         router.post("sessions/:id/agent-hook") { request, context in await agentHook(request, id: context.parameters.get("id") ?? "") }
         router.get("sessions/:id/transcript") { request, context in await transcript(request, id: context.parameters.get("id") ?? "") }
         router.get("computers") { _, _ in await computers() }
@@ -80,10 +82,11 @@ struct APIRoutes: Sendable {
         let message = body.string("message")
         let command = body.string("command")
         let shell = body.bool("shell")
+        let initiator = body.string("initiator_session_id")
         guard body.problems.isEmpty else { return APIResponse.problems(body.problems) }
         let startAgent = shell || agent == "shell" ? nil : agent
         var request = NewSessionRequest(workingDirectory: projectDir, agent: startAgent, thinkingMode: mode, title: title,
-                                        message: message, origin: "rest")
+                                        message: message, origin: "rest", initiatorSessionID: initiator.flatMap { $0.isEmpty ? nil : $0 })
         if startAgent == nil, let command, !command.isEmpty {
             // A command for a plain shell: typed as its first line, after any message.
             request.message = [message, command].compactMap { $0 }.joined(separator: "\n")

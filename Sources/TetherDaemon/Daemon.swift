@@ -61,6 +61,7 @@ public enum Daemon {
         // What the WebSocket clients want: reported by the API, read by the Redis heartbeat.
         let interest = SubscriptionInterest()
         let redis = redisPart(configuration, runtime: runtime, interest: interest, registry: registry, time: time, logger: logger)
+        if let peers = redis.gateway { runtime.connect(peers: peers) }
         let api = APIServer(
             socketPath: configuration.api.socket, socketMode: configuration.api.socketMode, websocketQueue: configuration.api.websocketQueue,
             environment: apiEnvironment(runtime: runtime, registry: registry, settings: settings, board: board, origin: origin,

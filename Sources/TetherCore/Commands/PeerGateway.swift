@@ -47,6 +47,23 @@ public protocol PeerGateway: Sendable {
     /// iterating (its termination ends the watch). Between Tether daemons the host writes screens
     /// to a stream of Tether's own while watched; a Python host is polled with `get_session_data`.
     func watchScreen(on computer: String, sessionID: String) -> AsyncStream<RemoteScreen>
+
+    /// `stop_notification` (`text`: the session's title) or `input_notification` (`text`: the
+    /// question) to `computer` about this computer's session `sessionID`, sent without reading a
+    /// reply (PROTOCOL.md §2); throws when `computer` is not online or Redis is unreachable.
+    func sendAgentNotice(on computer: String, sessionID: String, kind: AgentNoticeKind, text: String?) async throws
+}
+
+extension PeerGateway {
+    /// A gateway without notices (test doubles) says so.
+    public func sendAgentNotice(on computer: String, sessionID: String, kind: AgentNoticeKind, text: String?) async throws {
+        throw TetherError(.unavailable, "agent notices to \(computer) are not supported by this gateway")
+    }
+}
+
+/// What an agent notice tells: its turn ended (`stop_notification`) or it asks for input (`input_notification`).
+public enum AgentNoticeKind: String, Sendable, Equatable {
+    case turnEnded, needsInput
 }
 
 /// What `new_session` on a peer answers.

@@ -61,6 +61,10 @@ public protocol SessionCommands: Sendable {
     func agentHook(sessionID: String, agent: String, event: String, payload: [UInt8]) async throws
     /// Answers the dialog a session's agent has open with the choice numbered `choice`.
     func answer(sessionID: String, choice: Int) async throws
+    /// A peer's `stop_notification` / `input_notification` about its session `sessionID`: typed
+    /// into the local sessions that started it. Returns at once (delivery runs on its own), never
+    /// fails and never forwards it further (PROTOCOL.md §9 defect 6).
+    func receiveAgentNotice(sessionID: String, from computer: String, kind: AgentNoticeKind, text: String?) async
 }
 
 extension SessionCommands {
@@ -77,6 +81,7 @@ extension SessionCommands {
         throw Self.unsupported("agent hooks")
     }
     public func answer(sessionID: String, choice: Int) async throws { throw Self.unsupported("answer") }
+    public func receiveAgentNotice(sessionID: String, from computer: String, kind: AgentNoticeKind, text: String?) async {}
 
     private static func unsupported(_ command: String) -> TetherError {
         TetherError(.unavailable, "\(command) is not supported by this command layer")

@@ -12,6 +12,8 @@ final class AgentWatch: Sendable {
     private let trackers = Mutex<[String: AgentStateTracker]>([:])
     /// Prompt-submit hooks (UserPromptSubmit, BeforeAgent) per session: what confirms a submit.
     private let submitCounts = Mutex<[String: Int]>([:])
+    /// Told of every status change, for the notices to initiators; set once the input side exists.
+    private let notifier = Mutex<AgentNotifier?>(nil)
     private let lookup: SessionLookup
     private let recorder: SessionRecorder
     private let time: TimeSource
@@ -24,12 +26,18 @@ final class AgentWatch: Sendable {
         self.logger = logger
     }
 
+    /// Status changes go to `notices` from now on.
+    func attach(_ notices: AgentNotifier) {
+        notifier.withLock { $0 = notices }
+    }
+
     /// An agent was started in session `id`: its state is `starting` until a hook or the screen says more.
     func launched(_ id: String) async {
         trackers.withLock { trackers in
             prune(&trackers, adding: id)
             trackers[id] = AgentStateTracker()
         }
+        notifier.withLock { $0 }?.relaunched(id)
         await publish(id)
     }
 
@@ -37,11 +45,15 @@ final class AgentWatch: Sendable {
     func hook(_ id: String, _ payload: AgentHookPayload) async {
         if case .userPromptSubmit = payload.event { submitCounts.withLock { $0[id, default: 0] += 1 } }
         let now = time.now
-        let changed = trackers.withLock { trackers in
+        let (before, after) = trackers.withLock { trackers in
             if trackers[id] == nil { prune(&trackers, adding: id) }
-            return trackers[id, default: AgentStateTracker()].hookArrived(payload, at: now)
+            let before = trackers[id]?.status
+            let changed = trackers[id, default: AgentStateTracker()].hookArrived(payload, at: now)
+            return (before, changed ? trackers[id]?.status : nil)
         }
-        if changed { await publish(id) }
+        guard let after else { return }
+        await publish(id)
+        notifier.withLock { $0 }?.moved(id, from: before, to: after, reply: payload.lastAssistantMessage, message: payload.message)
     }
 
     /// A screen of session `id`, whose agent is `agent`: read (bottom lines only) and fed to its
@@ -50,8 +62,14 @@ final class AgentWatch: Sendable {
         guard trackers.withLock({ $0[id] != nil }) else { return }
         let reading = AgentScreenReader(kind: AgentKind(agentName: agent)).read(screen: screen)
         let now = time.now
-        let changed = trackers.withLock { trackers in trackers[id]?.screenRead(reading, at: now) ?? false }
-        if changed { await publish(id) }
+        let (before, after) = trackers.withLock { trackers -> (AgentStatus?, AgentStatus?) in
+            let before = trackers[id]?.status
+            let changed = trackers[id]?.screenRead(reading, at: now) ?? false
+            return (before, changed ? trackers[id]?.status : nil)
+        }
+        guard let after else { return }
+        await publish(id)
+        notifier.withLock { $0 }?.moved(id, from: before, to: after, reply: nil, message: nil)
     }
 
     /// Whether Tether follows session `id`'s agent (it launched it, or it sent a hook).

@@ -11,6 +11,8 @@ public struct CommandLayer: SessionCommands {
     let hostName: String
     /// Reads roadmaps off the cooperative pool.
     let files: BlockingWorker
+    /// Types peers' agent notices into the local sessions waiting on them.
+    let notices: AgentNotifier
 
     /// `new_session`: an agent CLI started in a shell when `agent` is given, else a plain shell.
     public func newSession(_ request: NewSessionRequest) async throws -> Session {
@@ -108,6 +110,10 @@ extension CommandLayer {
 
     public func answer(sessionID: String, choice: Int) async throws {
         try await manager.answer(sessionID, choice: choice)
+    }
+
+    public func receiveAgentNotice(sessionID: String, from computer: String, kind: AgentNoticeKind, text: String?) async {
+        notices.received(kind, about: sessionID, from: computer, text: text)
     }
 
     /// The roadmap of a trusted dir; any other path reads nothing, so no file outside them is read.

@@ -51,6 +51,8 @@ extension SessionRuntime {
         let submitter = AgentSubmitter(bridge: bridge, agents: agents, settings: settings, time: time, logger: logger)
         let input = SessionInputSender(lookup: lookup, recorder: recorder, bridge: bridge, poller: poller, time: time,
                                        agents: agents, submitter: submitter)
+        let notices = AgentNotifier(lookup: lookup, input: input, registry: registry, logger: logger)
+        agents.attach(notices)
         let ender = SessionEnder(lookup: lookup, ledger: ledger, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,
                                  scopes: scopes, temp: temp, files: files, settings: settings, time: time, logger: logger)
         let policy = WorkingDirectoryPolicy(configuration: configuration, environment: environment)
@@ -63,7 +65,8 @@ extension SessionRuntime {
         let manager = SessionManager(lookup: lookup, creator: creator, input: input,
                                      transcripts: TranscriptReader(lookup: lookup, bridge: bridge, files: files, settings: settings), ender: ender,
                                      steering: SessionSteering(lookup: lookup, input: input, recorder: recorder, policy: policy, settings: settings,
-                                                                              launcher: launcher, agents: agents, temp: temp, files: files),
+                                                                              launcher: launcher, agents: agents, temp: temp, files: files,
+                                                                              exits: AgentExitWaiter(bridge: bridge, files: files, time: time)),
                                      hooks: AgentHookReceiver(lookup: lookup, recorder: recorder, watch: agents, logger: logger))
         let reconciler = SessionReconciler(store: store, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,
                                            scopes: scopes, temp: temp, files: files, computer: computer, time: time, logger: logger)
@@ -71,8 +74,8 @@ extension SessionRuntime {
         let stats = SystemStatsReader(diskPath: directoryPart(of: configuration.database.path), time: time)
         return SessionRuntime(
             store: store, bridge: bridge, cache: cache, bus: bus, poller: poller, manager: manager, stats: stats,
-            commands: CommandLayer(manager: manager, settings: settings, stats: stats, hostName: environment.hostName, files: files),
-            reconciler: reconciler, accountant: accountant, observer: observer, files: files
+            commands: CommandLayer(manager: manager, settings: settings, stats: stats, hostName: environment.hostName, files: files, notices: notices),
+            reconciler: reconciler, accountant: accountant, observer: observer, files: files, notices: notices
         )
     }
 }

@@ -29,6 +29,13 @@ public struct SessionRuntime: Sendable {
     let observer: SessionObserver
     /// The thread for the sessions' blocking file work: TMPDIRs, transcript files, cgroup figures.
     let files: BlockingWorker
+    /// Notices to the sessions that started others, here and (once Redis runs) on peers.
+    let notices: AgentNotifier
+
+    /// Notices to initiators on other computers go through `peers` from now on.
+    public func connect(peers: any PeerGateway) {
+        notices.attach(peers)
+    }
 
     /// Adopts the sessions whose tmux outlived the daemon and marks the vanished ones exited.
     public func reconcile() async throws -> SessionReconciliation {

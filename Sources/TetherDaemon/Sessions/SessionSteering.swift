@@ -9,6 +9,13 @@ struct SessionSteering: Sendable {
     static let resumeArguments: [String: String] = ["claude": "--continue", "gemini": "--resume latest", "codex": "resume --last"]
     /// Interrupts that end a running agent before a restart (Ctrl-C twice: the agent CLIs ask to confirm the first).
     static let restartInterrupts = 2
+    /// How long a restart waits for the agent to exit after a pair of Ctrl-C before pressing them
+    /// again: the CLIs exit within a few hundred milliseconds of the second one, and a working
+    /// agent takes the first pair as the end of its turn instead.
+    static let restartExitWait: Duration = .seconds(3)
+    /// Pairs of Ctrl-C pressed at most: one ends a working turn, one exits, one spare; after them
+    /// the restart gives up rather than type the resume command into a running agent.
+    static let restartRounds = 3
 
     let lookup: SessionLookup
     let input: SessionInputSender
@@ -19,6 +26,8 @@ struct SessionSteering: Sendable {
     let agents: AgentWatch
     let temp: SessionTempDirectory
     let files: BlockingWorker
+    /// Tells when the agent has exited to its shell.
+    let exits: AgentExitWaiter
 
     /// `cd path`: the directory must pass the same policy as a new session's; nil is `computer.default_working_dir`.
     func changeDirectory(_ id: String, to path: String?) async throws {
@@ -53,10 +62,31 @@ struct SessionSteering: Sendable {
         try await recorder.update(id) { $0.activeAgent = name }
     }
 
-    /// `agent_restart [agent]`: interrupts the running agent, then resumes it.
+    /// `agent_restart [agent]` and `POST /sessions/{id}/agent-restart`: Ctrl-C pairs until the
+    /// agent has exited to the shell (``restartRounds`` at most), then the agent resumes its last
+    /// conversation with its hooks, its state `starting` again. A pane whose shell cannot be told
+    /// (`/proc` hides it) gets one pair and the resume, as the Python daemon does.
     func restartAgent(_ id: String, agent: String?) async throws {
-        try await input.sendKey(id, .control("c"), count: Self.restartInterrupts)
-        try await resumeAgent(id, agent: agent)
+        let session = try await lookup.accepting(id)
+        // Refused before any Ctrl-C: a restart that cannot resume must not stop the agent.
+        guard let name = agent ?? session.record.activeAgent else {
+            throw TetherError(.invalidRequest, "session \(id) runs no agent; name the agent to restart (claude, gemini or codex)")
+        }
+        _ = try configuredCommand(name)
+        let tmuxName = session.record.tmuxSessionName
+        var rounds = 0
+        var exited = try await exits.shellInForeground(tmuxName)
+        while exited == false {
+            guard rounds < Self.restartRounds else {
+                throw TetherError(.unavailable, "the agent in session \(id) did not exit after \(rounds * Self.restartInterrupts) Ctrl-C, "
+                                  + "so it was not restarted; look at the session's screen (tether attach) and end it by hand")
+            }
+            rounds += 1
+            try await input.sendKey(id, .control("c"), count: Self.restartInterrupts)
+            exited = try await exits.waitForShell(tmuxName, within: Self.restartExitWait)
+        }
+        if exited == nil, rounds == 0 { try await input.sendKey(id, .control("c"), count: Self.restartInterrupts) }
+        try await resumeAgent(id, agent: name)
     }
 
     /// `rename words`: the title becomes `[{computer}] words`, as the Python daemon names it.

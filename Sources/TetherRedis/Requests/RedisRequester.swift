@@ -98,6 +98,21 @@ public final class RedisRequester: Sendable {
         }
     }
 
+    /// Sends `command` to `target` without waiting for a reply: the commands PROTOCOL.md §2 sends
+    /// so (notifications); a Python target may not write one at all.
+    public func post(_ command: PeerCommand, to target: String, sessionID: String? = nil) async throws(RequestFailure) {
+        guard (try? ComputerName.validated(target)) != nil else {
+            throw RequestFailure(.unreachable, "'\(target.prefix(64))' is not a computer name; name an online computer (tether computers).")
+        }
+        guard !stopped.isFired else { throw RequestFailure(.stopped, "not sending \(command.name) to \(target): the daemon is stopping") }
+        let request = PeerRequest(command: command.commandLine, timestamp: time.wallNow.pythonEpochText, initiator: computer, sessionID: sessionID)
+        do throws(RedisError) {
+            _ = try await add(request, to: target)
+        } catch {
+            throw RequestFailure(.unreachable, "cannot send \(command.name) to \(target): \(error.message)")
+        }
+    }
+
     private func exchange(_ request: PeerRequest, named name: String, to target: String, deadline: Duration,
                           acceptsUnlabelled: Bool) async throws(RequestFailure) -> PeerAnswer {
         guard (try? ComputerName.validated(target)) != nil else {

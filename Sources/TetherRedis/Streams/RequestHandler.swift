@@ -80,9 +80,14 @@ public struct RequestHandler: Sendable {
             // No caller listens to a session here yet, so there is nothing to stop: say so in the reply.
             logger.info("stop_notifications accepted", metadata: ["session.id": "\(target)", "caller": "\(caller ?? "-")"])
             return ReplyEnvelope.success(StatusMessage(status: WireStatus.success, message: "No notifications were registered for \(target)."))
-        case .stopNotification(let target, let source, _), .inputNotification(let target, let source, _):
-            // Accepted and logged, never forwarded again (§9 defect 6); nothing here waits on them yet.
+        case .stopNotification(let target, let source, let title):
+            // Typed into the local sessions waiting on it, on their own tasks; never forwarded again (§9 defect 6).
             logger.info("notification from a peer", metadata: ["command": "\(command.name)", "session.id": "\(target)", "source": "\(source)"])
+            await commands.receiveAgentNotice(sessionID: target, from: source, kind: .turnEnded, text: title)
+            return ReplyEnvelope.success()
+        case .inputNotification(let target, let source, let message):
+            logger.info("notification from a peer", metadata: ["command": "\(command.name)", "session.id": "\(target)", "source": "\(source)"])
+            await commands.receiveAgentNotice(sessionID: target, from: source, kind: .needsInput, text: message)
             return ReplyEnvelope.success()
         case .changeDirectory(let target):
             switch target {

@@ -10,6 +10,8 @@ import TetherRedis
 final class PythonHost: Sendable {
     let name: String
     let sessionID: String
+    /// The `initiator_session_id` its session reports (a caller on another computer), if any.
+    let initiatorSessionID = Mutex<String?>(nil)
     let link: RedisLink
     let text = Mutex("")
     /// The command names asked, in order.
@@ -52,7 +54,8 @@ final class PythonHost: Sendable {
         let stamp = "2026-01-11T21:51:41+00:00"
         switch command {
         case "list_sessions":
-            return #"{"status": "success", "data": [{"session_id": "\#(sessionID)", "computer": "\#(name)", "title": "py", "status": "active", "created_at": "\#(stamp)", "last_activity": "\#(stamp)"}]}"#
+            let initiator = initiatorSessionID.withLock { $0 }.map { "\"\($0)\"" } ?? "null"
+            return #"{"status": "success", "data": [{"session_id": "\#(sessionID)", "computer": "\#(name)", "title": "py", "status": "active", "created_at": "\#(stamp)", "last_activity": "\#(stamp)", "initiator_session_id": \#(initiator)}]}"#
         case "get_computer_info":
             return #"{"status": "success", "data": {"user": "u", "role": "dev", "host": "py.local"}}"#
         case "get_session_data":
