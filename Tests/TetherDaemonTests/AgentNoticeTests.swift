@@ -17,7 +17,7 @@ import TetherCore
 
     @Test func controlCharactersAndLengthAreTamed() {
         let notice = AgentNotice(kind: .needsInput, sessionID: id, title: "a\u{1b}[2Jb\tc", computer: "M",
-                                 detail: "Allow\u{7}\u{0}\r this?" + String(repeating: "x", count: 500))
+                                 detail: "Allow\u{7}\u{0}\u{1b} this?" + String(repeating: "x", count: 500))
         let line = notice.line
         #expect(!line.unicodeScalars.contains { $0.properties.generalCategory == .control }, "\(line)")
         #expect(line.hasPrefix("[tether] session 'a [2Jb c' on M needs input: Allow this?"), "\(line)")

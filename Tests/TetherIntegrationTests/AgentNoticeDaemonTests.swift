@@ -104,6 +104,33 @@ struct AgentNoticeDaemonTests {
         }
     }
 
+    @Test func aSessionStartedFromAnotherTetherComputerNoticesItsCaller() async throws {
+        let server = try await RedisServer()
+        defer { server.remove() }
+        let command = "\(Binaries.fakeAgent) --flavour claude --work-ms 300"
+        let alpha = try await APIDaemon(computer: "alpha", configuration: "redis: {enabled: true, url: \"\(server.url())\"}")
+        defer { alpha.remove() }
+        let beta = try await APIDaemon(computer: "beta", configuration: """
+            redis: {enabled: true, url: "\(server.url())"}
+            agents: {claude: {command: "\(command)"}}
+            """)
+        defer { beta.remove() }
+        let seen = await eventually(timeout: RedisKeys.heartbeatInterval + .seconds(10)) {
+            ((try? alpha.client.get("/computers").list) ?? []).contains { $0["name"] as? String == "beta" }
+        }
+        #expect(seen, "\(alpha.process.log)")
+        let caller = try alpha.newSession()
+        let created = try alpha.client.send("POST", "/sessions", json: ["computer": "beta", "project_dir": beta.project, "agent": "claude",
+                                                                       "title": "remote child", "initiator_session_id": caller])
+        let child = try #require(created.object["session_id"] as? String, "\(created.text)\n\(alpha.process.log)")
+        #expect(await eventually(timeout: Self.noticeWait) { summary(beta, child)["agent_state"] as? String == "idle" }, "\(summary(beta, child))")
+        #expect(summary(beta, child)["initiator_session_id"] as? String == caller)
+        #expect(try beta.client.send("POST", "/sessions/\(child)/message", json: ["message": "say gamma"]).status == 200)
+        #expect(await eventually(timeout: Self.noticeWait) { alpha.transcript(caller).contains(" on beta finished its turn") },
+                "caller: \(alpha.transcript(caller))\nbeta: \(beta.process.log)\nalpha: \(alpha.process.log)")
+        #expect(occurrences("[tether]", in: alpha.transcript(caller)) == 1, "\(alpha.transcript(caller))")
+    }
+
     @Test func agentRestartWaitsForTheAgentToExitAndResumesItWithItsHooks() async throws {
         let logs = TemporaryDirectory("tether-restart")
         defer { logs.remove() }
