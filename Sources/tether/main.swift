@@ -7,7 +7,7 @@ import TetherClient
 struct Tether: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Drive the terminal sessions that tetherd keeps.",
-        subcommands: [Status.self, Computers.self, List.self, New.self, Send.self, Keys.self, Tail.self, Close.self, Answer.self, Wait.self, Hook.self]
+        subcommands: [Status.self, Computers.self, List.self, New.self, Send.self, Keys.self, Tail.self, Close.self, Answer.self, Wait.self, RestartAgent.self, Hook.self]
     )
 }
 

@@ -150,10 +150,16 @@ struct AgentNoticeDaemonTests {
         #expect(await eventually { events(eventLog).filter { $0["start"] != nil }.count == 2 }, "\(events(eventLog))\n\(daemon.transcript(id))")
         let starts = events(eventLog).compactMap { $0["start"] as? [String: Any] }
         #expect((starts.last?["ignored_arguments"] as? [String])?.contains("--continue") == true, "resumed: \(starts)")
+        #expect(events(eventLog).contains { $0["interrupt"] != nil }, "the first pair ended the turn: \(events(eventLog))")
         #expect(events(eventLog).contains { $0["exit"] as? String == "exit" }, "the first agent exited: \(events(eventLog))")
         // With its hooks: the new agent's SessionStart reaches the daemon, and its state goes on from starting.
         #expect(await eventually { events(eventLog).filter { $0["hook"] as? String == "SessionStart" }.count == 2 }, "\(events(eventLog))")
         #expect(await eventually { summary(daemon, id)["agent_state"] as? String == "idle" }, "\(summary(daemon, id))")
+
+        // Idle, through the CLI: one Ctrl-C pair ends it, and it comes back.
+        let cli = try await shell("\(Binaries.directory.appendingPathComponent("tether").path) restart-agent \(id) --socket \(daemon.socket)")
+        #expect(cli.status == 0, "\(cli.output)")
+        #expect(await eventually { events(eventLog).filter { $0["start"] != nil }.count == 3 }, "\(events(eventLog))")
 
         let unknown = try daemon.client.request("POST", "/sessions/no-such-session/agent-restart")
         #expect(unknown.status == 404, "\(unknown.text)")

@@ -62,25 +62,24 @@ final class AgentNotifier: Sendable {
     /// is a turn's end or a new dialog, and the session has an initiator.
     func moved(_ id: String, from before: AgentStatus?, to after: AgentStatus, reply: String?, message: String?) {
         let kind: AgentNoticeKind
-        let key: String
+        let keys: [String]
         let detail: String?
+        let question = after.prompt?.question
         if after.state == .idle, after.turn != (before?.turn ?? 0) {
-            (kind, key, detail) = (.turnEnded, "turn \(after.turn)", reply)
+            (kind, keys, detail) = (.turnEnded, ["turn \(after.turn)"], reply)
         } else if after.state == .needsInput, before?.state != .needsInput {
-            let question = after.prompt?.question
-            (kind, key, detail) = (.needsInput, "dialog \(after.turn) \(question ?? "")", question ?? message)
+            // A dialog is new unless this turn announced one with this question, or one whose
+            // question was unknown (the screen and the hooks see one dialog at different moments).
+            (kind, keys, detail) = (.needsInput, ["dialog \(after.turn)"] + (question.map { ["dialog \(after.turn): \($0)"] } ?? []), question ?? message)
         } else {
+            if after.state == .needsInput, before?.prompt?.question == nil, let question {
+                // The open dialog's question became known: the same dialog, not to be announced again.
+                remember(id, ["dialog \(after.turn): \(question)"])
+            }
             return
         }
         guard let session = lookup.live(id), let initiator = session.record.initiatorSessionID, !initiator.isEmpty, initiator != id else { return }
-        let fresh = state.withLock { state -> Bool in
-            var keys = state.announced[id] ?? []
-            guard !keys.contains(key) else { return false }
-            keys.append(key)
-            state.announced[id] = Array(keys.suffix(Self.rememberedPerSession))
-            return true
-        }
-        guard fresh else { return }
+        guard remember(id, keys) else { return }
         let notice = AgentNotice(kind: kind, sessionID: id, title: session.record.title, computer: lookup.computer, detail: detail)
         if lookup.live(initiator) != nil {
             deliver(notice, to: initiator)
@@ -125,6 +124,19 @@ final class AgentNotifier: Sendable {
             let notice = AgentNotice(kind: kind, sessionID: remote, title: kind == .turnEnded ? text : known?.record.title,
                                      computer: computer, detail: kind == .needsInput ? text : nil)
             for caller in callers { await type(notice, into: caller) }
+        }
+    }
+
+    /// Records `keys` as announced for session `id`; true when the last of them (the most
+    /// specific) was not yet.
+    @discardableResult
+    private func remember(_ id: String, _ keys: [String]) -> Bool {
+        state.withLock { state -> Bool in
+            var known = state.announced[id] ?? []
+            let fresh = keys.last.map { !known.contains($0) } ?? false
+            known.append(contentsOf: keys.filter { !known.contains($0) })
+            state.announced[id] = Array(known.suffix(Self.rememberedPerSession))
+            return fresh
         }
     }
 
