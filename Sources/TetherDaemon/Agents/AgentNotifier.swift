@@ -116,6 +116,8 @@ final class AgentNotifier: Sendable {
             if known == nil, let gateway = peers.withLock({ $0 }) {
                 known = await gateway.sessions(of: computer).first { $0.id == remote }
             }
+            // A peer cannot speak for a session of this computer: its notices come from its own agent.
+            guard known?.computer != lookup.computer else { return }
             let callers = [known?.record.initiatorSessionID].compactMap { $0 }.filter { $0 != remote && lookup.live($0) != nil }
             guard !callers.isEmpty else {
                 missedOnce(remote, "a \(kind == .turnEnded ? "stop" : "input") notice from \(computer) names a session no local session started; dropped")

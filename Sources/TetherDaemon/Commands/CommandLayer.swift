@@ -112,6 +112,7 @@ extension CommandLayer {
         try await manager.answer(sessionID, choice: choice)
     }
 
+    /// A peer's notice: typed into the local callers on a task of its own, never forwarded.
     public func receiveAgentNotice(sessionID: String, from computer: String, kind: AgentNoticeKind, text: String?) async {
         notices.received(kind, about: sessionID, from: computer, text: text)
     }
