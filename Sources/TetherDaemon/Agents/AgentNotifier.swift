@@ -72,7 +72,7 @@ final class AgentNotifier: Sendable {
             // question was unknown (the screen and the hooks see one dialog at different moments).
             (kind, keys, detail) = (.needsInput, ["dialog \(after.turn)"] + (question.map { ["dialog \(after.turn): \($0)"] } ?? []), question ?? message)
         } else {
-            if after.state == .needsInput, before?.prompt?.question == nil, let question {
+            if after.state == .needsInput, before?.prompt?.question == nil, let question, lookup.live(id)?.record.initiatorSessionID != nil {
                 // The open dialog's question became known: the same dialog, not to be announced again.
                 remember(id, ["dialog \(after.turn): \(question)"])
             }
