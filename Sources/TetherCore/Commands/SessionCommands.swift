@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a new session needs; every field may be absent.
 public struct NewSessionRequest: Sendable {
     public var workingDirectory: String?
@@ -61,6 +63,11 @@ public protocol SessionCommands: Sendable {
     func agentHook(sessionID: String, agent: String, event: String, payload: [UInt8]) async throws
     /// Answers the dialog a session's agent has open with the choice numbered `choice`.
     func answer(sessionID: String, choice: Int) async throws
+    /// ``sendMessage(sessionID:text:adapter:)`` with its receipt: `queued` for an agent that
+    /// cannot take it yet, else how it went.
+    func submitMessage(sessionID: String, text: String, adapter: String) async throws -> InputReceipt
+    /// The receipt of a text sent earlier, while it is remembered.
+    func inputReceipt(_ inputID: String) async -> InputReceipt?
 }
 
 extension SessionCommands {
@@ -77,6 +84,11 @@ extension SessionCommands {
         throw Self.unsupported("agent hooks")
     }
     public func answer(sessionID: String, choice: Int) async throws { throw Self.unsupported("answer") }
+    public func submitMessage(sessionID: String, text: String, adapter: String) async throws -> InputReceipt {
+        try await sendMessage(sessionID: sessionID, text: text, adapter: adapter)
+        return InputReceipt(inputID: UUID().uuidString.lowercased(), sessionID: sessionID, state: .delivered)
+    }
+    public func inputReceipt(_ inputID: String) async -> InputReceipt? { nil }
 
     private static func unsupported(_ command: String) -> TetherError {
         TetherError(.unavailable, "\(command) is not supported by this command layer")

@@ -19,10 +19,18 @@ public struct CommandLayer: SessionCommands {
 
     /// `message`: types the text and presses Enter.
     public func sendMessage(sessionID: String, text: String, adapter: String) async throws {
+        _ = try await submitMessage(sessionID: sessionID, text: text, adapter: adapter)
+    }
+
+    public func submitMessage(sessionID: String, text: String, adapter: String) async throws -> InputReceipt {
         guard !text.isEmpty else {
             throw TetherError(.invalidRequest, "the message for session \(sessionID) is empty; send at least one character")
         }
-        try await manager.sendMessage(sessionID, text, adapter: adapter)
+        return try await manager.sendMessage(sessionID, text, adapter: adapter)
+    }
+
+    public func inputReceipt(_ inputID: String) async -> InputReceipt? {
+        manager.inputReceipt(inputID)
     }
 
     /// `cancel`, `escape`, `tab`, `key_up`, ...: presses a key `count` times.

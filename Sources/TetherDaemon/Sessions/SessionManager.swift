@@ -23,8 +23,14 @@ public struct SessionManager: Sendable {
     }
 
     /// Types `text` into a live session and presses Enter.
-    public func sendMessage(_ id: String, _ text: String, adapter: String) async throws {
+    @discardableResult
+    public func sendMessage(_ id: String, _ text: String, adapter: String) async throws -> InputReceipt {
         try await input.sendMessage(id, text, adapter: adapter)
+    }
+
+    /// The receipt of a text sent earlier, while it is remembered.
+    public func inputReceipt(_ inputID: String) -> InputReceipt? {
+        input.queue?.receipt(inputID)
     }
 
     /// Presses `key` `count` times in a live session.

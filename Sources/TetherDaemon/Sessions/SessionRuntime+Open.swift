@@ -49,8 +49,13 @@ extension SessionRuntime {
         let temp = SessionTempDirectory(environment: environment)
         let agents = AgentWatch(lookup: lookup, recorder: recorder, time: time, logger: logger)
         let submitter = AgentSubmitter(bridge: bridge, agents: agents, settings: settings, time: time, logger: logger)
+        let delivery = SessionInputSender(lookup: lookup, recorder: recorder, bridge: bridge, poller: poller, time: time,
+                                          agents: agents, submitter: submitter, queue: nil)
+        let queue = AgentInputQueue(registry: registry, agents: agents, lookup: lookup, time: time, logger: logger,
+                                    announce: { bus.publish(.inputChanged($0)) },
+                                    deliver: { id, text, adapter in try await delivery.deliverQueued(id, text, adapter: adapter) })
         let input = SessionInputSender(lookup: lookup, recorder: recorder, bridge: bridge, poller: poller, time: time,
-                                       agents: agents, submitter: submitter)
+                                       agents: agents, submitter: submitter, queue: queue)
         let ender = SessionEnder(lookup: lookup, ledger: ledger, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,
                                  scopes: scopes, temp: temp, files: files, settings: settings, time: time, logger: logger)
         let policy = WorkingDirectoryPolicy(configuration: configuration, environment: environment)
