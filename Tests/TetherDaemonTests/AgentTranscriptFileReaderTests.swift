@@ -36,6 +36,12 @@ struct AgentTranscriptFileReaderTests {
         #expect(text.hasPrefix("[...truncated, showing last 80 chars...]\n\n## 10:09:00 · 👤 User") && text.hasSuffix("answer 9"), "\(text)")
     }
 
+    @Test func sinceAndUntilAreISOTimesOrRefusedNamingTheArgument() throws {
+        #expect(try TranscriptReader.time("2026-11-30T10:03:00Z", named: "since") == stamp("2026-11-30T10:03:00Z"))
+        #expect(try TranscriptReader.time("", named: "since") == nil && TranscriptReader.time(nil, named: "until") == nil)
+        #expect { try TranscriptReader.time("yesterday", named: "until") } throws: { "\($0)".contains("until 'yesterday' is not an ISO 8601 time") }
+    }
+
     @Test func aHugeFileHasOnlyItsTailRead() throws {
         defer { try? FileManager.default.removeItem(atPath: path) }
         // A sparse gigabyte of NULs, then a few turns: reading it whole would take a gigabyte.

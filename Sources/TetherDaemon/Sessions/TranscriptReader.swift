@@ -19,7 +19,8 @@ struct TranscriptReader: Sendable {
     /// The session's transcript, its last `tailChars` characters (0: all); `since` and `until` (ISO
     /// times) choose the agent transcript's messages, and do not apply to a screen, which has no times.
     func transcript(_ id: String, tailChars: Int, since: String? = nil, until: String? = nil) async throws -> String {
-        let query = AgentTranscriptQuery(since: try Self.time(since, named: "since"), until: try Self.time(until, named: "until"), tailChars: tailChars)
+        let query = AgentTranscriptQuery(since: try Self.time(since, named: "since"), until: try Self.time(until, named: "until"),
+                                         tailChars: tailChars)
         let session = try await lookup.session(id)
         if let file = session.record.nativeLogFile, !file.isEmpty {
             if let messages = await agentTranscripts.messages(sessionID: id, path: file, title: session.record.title ?? "Untitled", query: query) {
