@@ -44,6 +44,8 @@ public protocol SessionCommands: Sendable {
     func endSession(sessionID: String) async throws -> Session
     /// The transcript, last `tailChars` characters (0: all).
     func sessionOutput(sessionID: String, tailChars: Int) async throws -> (session: Session, messages: String)
+    /// The transcript's messages from `since` to `until` (ISO times, nil: open), last `tailChars` characters.
+    func sessionOutput(sessionID: String, tailChars: Int, since: String?, until: String?) async throws -> (session: Session, messages: String)
     /// The current screen of a live session (with `historyLines` of scrollback).
     func screen(sessionID: String, historyLines: Int) async throws -> String
     /// `cd`: the session's shell changes to `path` (nil: the configured default directory).
@@ -92,5 +94,12 @@ extension SessionCommands {
 
     private static func unsupported(_ command: String) -> TetherError {
         TetherError(.unavailable, "\(command) is not supported by this command layer")
+    }
+}
+
+extension SessionCommands {
+    /// For a command layer without times on its transcript: `since` and `until` are not applied.
+    public func sessionOutput(sessionID: String, tailChars: Int, since: String?, until: String?) async throws -> (session: Session, messages: String) {
+        try await sessionOutput(sessionID: sessionID, tailChars: tailChars)
     }
 }

@@ -79,11 +79,16 @@ public struct CommandLayer: SessionCommands {
 
     /// `get_session_data`: the transcript, last `tailChars` characters (0: all).
     public func sessionOutput(sessionID: String, tailChars: Int = 5000) async throws -> (session: Session, messages: String) {
+        try await sessionOutput(sessionID: sessionID, tailChars: tailChars, since: nil, until: nil)
+    }
+
+    /// `get_session_data` with its `since` and `until` (ISO times, applied to an agent transcript's messages).
+    public func sessionOutput(sessionID: String, tailChars: Int, since: String?, until: String?) async throws -> (session: Session, messages: String) {
         guard tailChars >= 0 else {
             throw TetherError(.invalidRequest, "tail_chars is \(tailChars); give 0 (everything) or a positive number")
         }
         let session = try await manager.session(sessionID)
-        return (session, try await manager.transcript(sessionID, tailChars: tailChars))
+        return (session, try await manager.transcript(sessionID, tailChars: tailChars, since: since, until: until))
     }
 }
 

@@ -58,9 +58,10 @@ public struct SessionManager: Sendable {
         try await transcripts.screen(id, historyLines: historyLines)
     }
 
-    /// The session's transcript, its last `tailChars` characters (0: all).
-    public func transcript(_ id: String, tailChars: Int) async throws -> String {
-        try await transcripts.transcript(id, tailChars: tailChars)
+    /// The session's transcript, its last `tailChars` characters (0: all), the agent's messages
+    /// from `since` to `until` (ISO times) when it has a transcript file.
+    public func transcript(_ id: String, tailChars: Int, since: String? = nil, until: String? = nil) async throws -> String {
+        try await transcripts.transcript(id, tailChars: tailChars, since: since, until: until)
     }
 
     /// Ends a live session (status `closed`); closing an ended session returns it as it is.
