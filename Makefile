@@ -8,7 +8,7 @@ UNITDIR_USER   ?= $(PREFIX)/lib/systemd/user
 SYSCONFDIR     ?= /etc
 CONFIG ?=
 
-.PHONY: all deps build run test check-tasks bench bench-redis install uninstall deb package-test clean
+.PHONY: all deps build run test check-tasks bench bench-redis bench-agents install uninstall deb package-test clean
 
 all: build
 
@@ -39,6 +39,11 @@ bench: deps
 bench-redis: deps
 	$(SWIFT) build -c release
 	python3 scripts/bench_redis.py
+
+# Agents: a hook to session_updated, send to the delivered receipt, screen checks' polling cost (minutes).
+bench-agents: deps
+	$(SWIFT) build -c release
+	.build/release/tether-bench agents --sessions 200 --seconds 60
 
 # The package's layout under DESTDIR/PREFIX, from the same list as `make deb` (packaging/stage.sh).
 install:

@@ -22,6 +22,15 @@ extension APIRoutes {
     /// new text) fits many times over; beyond it the hook is refused and counted, never buffered.
     static let maximumHookPayload = 256 << 10
 
+    /// `GET /inputs/{id}`: the receipt of a text sent to a session of this computer.
+    func inputReceipt(_ inputID: String) async -> Response {
+        guard let receipt = await environment.commands.inputReceipt(inputID) else {
+            return APIResponse.error(TetherError(.notFound, "no input \(inputID) is remembered here; receipts are kept for the last 10,000 texts sent to this computer's sessions"),
+                                     action: "read input")
+        }
+        return APIResponse.json(receipt.jsonBytes)
+    }
+
     /// `POST /sessions/{id}/answer` with `{"choice": 2}`: answers the agent's open dialog by number.
     func answer(_ request: Request, id: String) async -> Response {
         var body: JSONBody

@@ -17,7 +17,7 @@ struct APIRoutes: Sendable {
         (["health"], [.get]), (["status"], [.get]), (["metrics"], [.get]),
         (["sessions"], [.get, .post]), (["sessions", "*"], [.get, .delete]),
         (["sessions", "*", "message"], [.post]), (["sessions", "*", "keys"], [.post]), (["sessions", "*", "transcript"], [.get]),
-        (["sessions", "*", "agent-hook"], [.post]), (["sessions", "*", "answer"], [.post]),
+        (["sessions", "*", "agent-hook"], [.post]), (["inputs", "*"], [.get]), (["sessions", "*", "answer"], [.post]),
         (["sessions", "*", "agent-restart"], [.post]),
         (["computers"], [.get]), (["projects"], [.get]), (["projects-with-todos"], [.get]), (["todos"], [.get]),
         (["agents", "availability"], [.get]), (["ws"], [.get]),
@@ -52,6 +52,7 @@ struct APIRoutes: Sendable {
         }
         router.post("sessions/:id/message") { request, context in await sendMessage(request, id: context.parameters.get("id") ?? "") }
         router.post("sessions/:id/keys") { request, context in await sendKeys(request, id: context.parameters.get("id") ?? "") }
+        router.get("inputs/:id") { _, context in await inputReceipt(context.parameters.get("id") ?? "") }
         router.post("sessions/:id/answer") { request, context in await answer(request, id: context.parameters.get("id") ?? "") }
         router.post("sessions/:id/agent-restart") { request, context in await agentRestart(request, id: context.parameters.get("id") ?? "") }
         router.post("sessions/:id/agent-hook") { request, context in await agentHook(request, id: context.parameters.get("id") ?? "") }
@@ -110,8 +111,19 @@ struct APIRoutes: Sendable {
         guard body.problems.isEmpty, let text else { return APIResponse.problems(body.problems) }
         let sent = Array(#"{"status":"success","result":{"status":"success"}}"#.utf8)
         return await onSession(id, request, action: "send message", local: {
-            try await environment.commands.sendMessage(sessionID: id, text: text, adapter: "rest")
-            return APIResponse.json(sent)
+            // The baseline's shape, with the receipt's id and state inside `result` (Python clients ignore them).
+            let receipt = try await environment.commands.submitMessage(sessionID: id, text: text, adapter: "rest")
+            var json = JSONWriter(reservingCapacity: 160)
+            json.beginObject()
+            json.member("status", "success")
+            json.key("result")
+            json.beginObject()
+            json.member("status", "success")
+            json.member(InputReceipt.CodingKeys.inputID, receipt.inputID)
+            json.member(InputReceipt.CodingKeys.state, receipt.state.rawValue)
+            json.endObject()
+            json.endObject()
+            return APIResponse.json(json.bytes)
         }, remote: { host, peers in
             try await peers.sendMessage(on: host, sessionID: id, text: text)
             return APIResponse.json(sent)

@@ -247,6 +247,8 @@ public final class WebSocketHub: Sendable {
         case .outputChanged(let id, let screen):
             let update = ScreenUpdate(sessionID: id, screen: screen, publishedMicroseconds: time.wallNow.microseconds)
             broadcast(WireEvent(WireEventName.sessionOutput, update).text) { $0.sessionOutputs.contains(id) }
+        case .inputChanged(let receipt):
+            broadcast(WireEvent(WireEventName.inputUpdated, receipt).text)
         case .directoryChanged, .processExited:
             break
         }

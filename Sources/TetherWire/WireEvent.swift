@@ -38,6 +38,8 @@ public struct WireEventName: Sendable, Decodable {
     public static let sessionUpdated = "session_updated"
     public static let sessionRemoved = "session_removed"
     public static let sessionOutput = "session_output"
+    /// Tether's own: a text sent to a session was queued, delivered or failed (an ``InputReceipt``).
+    public static let inputUpdated = "input_updated"
     public static let error = "error"
 }
 

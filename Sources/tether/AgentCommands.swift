@@ -68,3 +68,34 @@ struct Wait: ParsableCommand {
         }
     }
 }
+
+/// Waits for a text's receipt to be final (`tether send --wait`).
+struct ReceiptWait {
+    let connection: Connection
+    let inputID: String
+    /// `send --wait`'s status when the agent did not confirm the submit.
+    static let unconfirmed: Int32 = 3
+
+    func run() throws {
+        let limit = connection.timeout ?? Wait.longestWait
+        let client = TetherHTTPClient(socketPath: connection.socket ?? TetherHTTPClient.defaultSocketPath(),
+                                      timeout: min(TetherHTTPClient.defaultTimeout, .milliseconds(Int64(limit * 1000))))
+        let end = Date().addingTimeInterval(limit)
+        while Date() < end {
+            let receipt = try CLI.decode(InputReceipt.self, CLI.call { try client.get("/inputs/\(inputID)") })
+            if receipt.isFinal {
+                if connection.json { print(String(decoding: receipt.jsonBytes, as: UTF8.self)) }
+                switch receipt.state {
+                case .delivered, .queued: return
+                case .unconfirmed:
+                    FileHandle.standardError.write(Data("tether: submitted, but the agent did not confirm it: \(receipt.reason ?? "")\n".utf8))
+                    throw ExitCode(Self.unconfirmed)
+                case .failed: throw CLI.failure("not delivered: \(receipt.reason ?? "no reason given")")
+                }
+            }
+            Thread.sleep(forTimeInterval: min(Wait.pollInterval, max(0, end.timeIntervalSinceNow)))
+        }
+        FileHandle.standardError.write(Data("tether: input \(inputID) was still queued after \(limit) s\n".utf8))
+        throw ExitCode(Wait.timedOut)
+    }
+}

@@ -48,8 +48,11 @@ struct New: ParsableCommand {
 }
 
 struct Send: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Type text into a session and press Enter.")
+    static let configuration = CommandConfiguration(
+        abstract: "Type text into a session and press Enter (to an agent: queued until it is idle, then pasted whole and submitted once).",
+        discussion: "With --wait: exits 0 once the agent confirmed the submit, 3 when it was submitted but not confirmed, 1 when it failed, 124 when --timeout (the whole wait) passes first.")
     @OptionGroup var connection: Connection
+    @Flag(help: "Wait for the text's receipt: delivered, unconfirmed or failed.") var wait = false
     @Argument(help: "The session: its id, a unique prefix of it, or its tmux name.") var session: String
     @Argument(help: "The text, typed literally.") var text: String
 
@@ -57,7 +60,13 @@ struct Send: ParsableCommand {
         let client = connection.client
         let target = try CLI.resolve(session, client: client)
         let response = try CLI.call { try client.send("POST", target.path("/sessions/\(target.id)/message"), body: MessageRequest(message: text)) }
-        if connection.json { CLI.printRaw(response) }
+        if connection.json, !wait { CLI.printRaw(response) }
+        guard wait else { return }
+        let result = (try? response.json() as? [String: Any])?["result"] as? [String: Any]
+        guard let inputID = result?["input_id"] as? String else {
+            throw CLI.failure("the daemon gave no receipt for the text (a peer's session, or an older daemon); it was sent")
+        }
+        try ReceiptWait(connection: connection, inputID: inputID).run()
     }
 }
 

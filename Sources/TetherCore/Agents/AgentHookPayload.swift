@@ -3,10 +3,11 @@ import Foundation
 /// The useful part of one hook call's JSON: which event, and what it tells beyond the state.
 ///
 /// Claude Code and Gemini CLI send an object with `session_id`, `transcript_path`, `cwd`,
-/// `hook_event_name`, `notification_type`, `message`, `last_assistant_message`, `tool_name` and
-/// `tool_input`; Codex's notify sends `type` (`agent-turn-complete`), `turn-id`, `input-messages`
-/// and `last-assistant-message`. Unknown fields are ignored, and so is a known field of an
-/// unexpected type (an agent's newer shape must not cost the event).
+/// `hook_event_name`, `notification_type`, `message`, `last_assistant_message` (Gemini's
+/// AfterAgent: `prompt_response`), `tool_name` and `tool_input`; Codex's notify sends `type`
+/// (`agent-turn-complete`), `turn-id`, `input-messages` and `last-assistant-message`. Unknown fields
+/// are ignored, and so is a known field of an unexpected type (an agent's newer shape must not cost
+/// the event).
 public struct AgentHookPayload: Sendable, Equatable {
     /// The largest payload read: a hook's JSON holds a few messages and a tool's input; a huge one
     /// (a whole file written by a tool) is refused so a hook storm cannot hold much memory.
@@ -60,7 +61,7 @@ public struct AgentHookPayload: Sendable, Equatable {
         let event = AgentHookEvent(hookName: name, notificationType: raw.notificationType)
         var payload = AgentHookPayload(
             event: event, agentSessionID: raw.sessionID, transcriptPath: raw.transcriptPath, cwd: raw.cwd, message: raw.message,
-            lastAssistantMessage: raw.lastAssistantMessage ?? raw.codexLastAssistantMessage, notificationType: raw.notificationType,
+            lastAssistantMessage: raw.lastAssistantMessage ?? raw.codexLastAssistantMessage ?? raw.promptResponse, notificationType: raw.notificationType,
             toolName: raw.toolName, turnID: raw.turnID, inputMessages: raw.inputMessages ?? [], prompt: raw.questions?.first?.prompt)
         if payload.prompt == nil, payload.effect == .needsInput, let message = raw.message {
             payload.prompt = AgentPrompt(question: message, choices: [], source: .hook)

@@ -21,10 +21,13 @@ struct AgentHookPayloadFields: Decodable {
         case notificationType = "notification_type", message, lastAssistantMessage = "last_assistant_message"
         case toolName = "tool_name", toolInput = "tool_input"
         case type, turnID = "turn-id", inputMessages = "input-messages", codexLastAssistantMessage = "last-assistant-message"
+        case promptResponse = "prompt_response"
     }
 
     let sessionID, transcriptPath, cwd, hookEventName, notificationType, message, lastAssistantMessage, toolName: String?
     let type, turnID, codexLastAssistantMessage: String?
+    /// Gemini's AfterAgent: the turn's final text.
+    let promptResponse: String?
     let inputMessages: [String]?
     let questions: [Question]?
 
@@ -42,6 +45,7 @@ struct AgentHookPayloadFields: Decodable {
         type = string(.type)
         turnID = string(.turnID)
         codexLastAssistantMessage = string(.codexLastAssistantMessage)
+        promptResponse = string(.promptResponse)
         inputMessages = (try? container.decodeIfPresent([String].self, forKey: .inputMessages)) ?? nil
         questions = ((try? container.decodeIfPresent(ToolInput.self, forKey: .toolInput)) ?? nil)?.questions
     }

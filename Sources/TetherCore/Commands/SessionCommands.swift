@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a new session needs; every field may be absent.
 public struct NewSessionRequest: Sendable {
     public var workingDirectory: String?
@@ -42,6 +44,8 @@ public protocol SessionCommands: Sendable {
     func endSession(sessionID: String) async throws -> Session
     /// The transcript, last `tailChars` characters (0: all).
     func sessionOutput(sessionID: String, tailChars: Int) async throws -> (session: Session, messages: String)
+    /// The transcript's messages from `since` to `until` (ISO times, nil: open), last `tailChars` characters.
+    func sessionOutput(sessionID: String, tailChars: Int, since: String?, until: String?) async throws -> (session: Session, messages: String)
     /// The current screen of a live session (with `historyLines` of scrollback).
     func screen(sessionID: String, historyLines: Int) async throws -> String
     /// `cd`: the session's shell changes to `path` (nil: the configured default directory).
@@ -65,6 +69,11 @@ public protocol SessionCommands: Sendable {
     /// into the local sessions that started it. Returns at once (delivery runs on its own), never
     /// fails and never forwards it further (PROTOCOL.md §9 defect 6).
     func receiveAgentNotice(sessionID: String, from computer: String, kind: AgentNoticeKind, text: String?) async
+    /// ``sendMessage(sessionID:text:adapter:)`` with its receipt: `queued` for an agent that
+    /// cannot take it yet, else how it went.
+    func submitMessage(sessionID: String, text: String, adapter: String) async throws -> InputReceipt
+    /// The receipt of a text sent earlier, while it is remembered.
+    func inputReceipt(_ inputID: String) async -> InputReceipt?
 }
 
 extension SessionCommands {
@@ -82,8 +91,20 @@ extension SessionCommands {
     }
     public func answer(sessionID: String, choice: Int) async throws { throw Self.unsupported("answer") }
     public func receiveAgentNotice(sessionID: String, from computer: String, kind: AgentNoticeKind, text: String?) async {}
+    public func submitMessage(sessionID: String, text: String, adapter: String) async throws -> InputReceipt {
+        try await sendMessage(sessionID: sessionID, text: text, adapter: adapter)
+        return InputReceipt(inputID: UUID().uuidString.lowercased(), sessionID: sessionID, state: .delivered)
+    }
+    public func inputReceipt(_ inputID: String) async -> InputReceipt? { nil }
 
     private static func unsupported(_ command: String) -> TetherError {
         TetherError(.unavailable, "\(command) is not supported by this command layer")
+    }
+}
+
+extension SessionCommands {
+    /// For a command layer without times on its transcript: `since` and `until` are not applied.
+    public func sessionOutput(sessionID: String, tailChars: Int, since: String?, until: String?) async throws -> (session: Session, messages: String) {
+        try await sessionOutput(sessionID: sessionID, tailChars: tailChars)
     }
 }

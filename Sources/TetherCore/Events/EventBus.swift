@@ -126,7 +126,7 @@ public final class EventBus: Sendable {
             case .ended(let session):
                 state.lastStatus.removeValue(forKey: session.id)
                 state.lastScreenHash.removeValue(forKey: session.id)
-            case .directoryChanged, .processExited:
+            case .directoryChanged, .processExited, .inputChanged:
                 break
             }
             return state.phase == .accepting ? Array(state.subscribers.values) : []

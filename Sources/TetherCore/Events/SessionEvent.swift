@@ -12,11 +12,14 @@ public enum SessionEvent: Sendable {
     case directoryChanged(sessionID: String, path: String)
     /// The pane's process ended; `screen` is the final screen with its history.
     case processExited(sessionID: String, screen: String, exitStatus: Int?)
+    /// A text sent to the session was queued, delivered or failed (its receipt).
+    case inputChanged(InputReceipt)
 
     public var sessionID: String {
         switch self {
         case .created(let session), .updated(let session), .ended(let session): session.id
         case .outputChanged(let id, _), .directoryChanged(let id, _), .processExited(let id, _, _): id
+        case .inputChanged(let receipt): receipt.sessionID
         }
     }
 
@@ -29,6 +32,7 @@ public enum SessionEvent: Sendable {
         case .outputChanged: "output_changed"
         case .directoryChanged: "directory_changed"
         case .processExited: "process_exited"
+        case .inputChanged: "input_updated"
         }
     }
 }

@@ -9,6 +9,7 @@ struct AgentHookReceiver: Sendable {
     let lookup: SessionLookup
     let recorder: SessionRecorder
     let watch: AgentWatch
+    let transcripts: AgentTranscriptStore
     let logger: Logger
 
     func receive(sessionID: String, agent: String, event: String, payload: [UInt8]) async throws {
@@ -30,6 +31,10 @@ struct AgentHookReceiver: Sendable {
         // The transcript's path comes from the agent (SessionStart), never guessed; kept with the row.
         if let path = parsed.transcriptPath, !path.isEmpty, lookup.live(sessionID)?.record.nativeLogFile != path {
             try await recorder.update(sessionID) { $0.nativeLogFile = path }
+        }
+        // The turn's final text, for a transcript read before the agent's file has it.
+        if parsed.event == .stop, let text = parsed.lastAssistantMessage, !text.isEmpty {
+            transcripts.turnEnded(sessionID, text: text)
         }
         await watch.hook(sessionID, parsed)
     }

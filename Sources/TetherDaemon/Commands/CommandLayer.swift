@@ -21,10 +21,18 @@ public struct CommandLayer: SessionCommands {
 
     /// `message`: types the text and presses Enter.
     public func sendMessage(sessionID: String, text: String, adapter: String) async throws {
+        _ = try await submitMessage(sessionID: sessionID, text: text, adapter: adapter)
+    }
+
+    public func submitMessage(sessionID: String, text: String, adapter: String) async throws -> InputReceipt {
         guard !text.isEmpty else {
             throw TetherError(.invalidRequest, "the message for session \(sessionID) is empty; send at least one character")
         }
-        try await manager.sendMessage(sessionID, text, adapter: adapter)
+        return try await manager.sendMessage(sessionID, text, adapter: adapter)
+    }
+
+    public func inputReceipt(_ inputID: String) async -> InputReceipt? {
+        manager.inputReceipt(inputID)
     }
 
     /// `cancel`, `escape`, `tab`, `key_up`, ...: presses a key `count` times.
@@ -73,11 +81,16 @@ public struct CommandLayer: SessionCommands {
 
     /// `get_session_data`: the transcript, last `tailChars` characters (0: all).
     public func sessionOutput(sessionID: String, tailChars: Int = 5000) async throws -> (session: Session, messages: String) {
+        try await sessionOutput(sessionID: sessionID, tailChars: tailChars, since: nil, until: nil)
+    }
+
+    /// `get_session_data` with its `since` and `until` (ISO times, applied to an agent transcript's messages).
+    public func sessionOutput(sessionID: String, tailChars: Int, since: String?, until: String?) async throws -> (session: Session, messages: String) {
         guard tailChars >= 0 else {
             throw TetherError(.invalidRequest, "tail_chars is \(tailChars); give 0 (everything) or a positive number")
         }
         let session = try await manager.session(sessionID)
-        return (session, try await manager.transcript(sessionID, tailChars: tailChars))
+        return (session, try await manager.transcript(sessionID, tailChars: tailChars, since: since, until: until))
     }
 }
 

@@ -74,10 +74,14 @@ extension TetherConfiguration {
         var out = ""
         var section = ""
         var listItem = ""
+        // The mappings open under the section (`claude` of `agents.claude.command`): a leaf opens only
+        // those it does not share with the previous one.
+        var open: [String] = []
         for (path, value) in leaves() {
             var parts = path.split(separator: ".").map(String.init)
             if parts[0] != section {
                 section = parts[0]
+                open = []
                 out += "\(section):\n"
             }
             parts.removeFirst()
@@ -94,9 +98,12 @@ extension TetherConfiguration {
                 out += "\(indent)  \(parts[1]): \(Self.quoted(value))\n"
                 continue
             }
-            for (depth, part) in parts.dropLast().enumerated() where !out.hasSuffix("\(part):\n") {
+            let parents = Array(parts.dropLast())
+            let shared = zip(parents, open).prefix { $0 == $1 }.count
+            for (depth, part) in parents.enumerated().dropFirst(shared) {
                 out += String(repeating: "  ", count: depth + 1) + "\(part):\n"
             }
+            open = parents
             indent = String(repeating: "  ", count: parts.count)
             out += "\(indent)\(parts.last!): \(Self.quoted(value))\n"
         }

@@ -131,7 +131,8 @@ struct SessionCreator: Sendable {
                     try launcher.commandLine(name: agent, command: agentCommand, arguments: prompt, sessionID: id, tempDirectory: temp.path(for: id))
                 }
                 try await input.sendMessage(id, line, adapter: request.origin, asShellCommand: true)
-                await agents.launched(id)
+                // Only an agent Tether knows is followed: another's state and input stay the shell's.
+                if AgentLauncher.kind(name: agent, command: agentCommand) != nil { await agents.launched(id) }
             } else if let message = request.message, !message.isEmpty {
                 try await input.sendMessage(id, message, adapter: request.origin)
             }

@@ -1,3 +1,4 @@
+import Foundation
 import TetherCore
 import TetherTerminal
 
@@ -18,18 +19,50 @@ struct SessionInputSender: Sendable {
     let time: TimeSource
     let agents: AgentWatch
     let submitter: AgentSubmitter
+    /// Where text for a followed agent waits; nil in the sender the queue itself delivers through.
+    let queue: AgentInputQueue?
 
     /// Types `text` and presses Enter; `asShellCommand` when it goes to the shell, not the agent.
-    func sendMessage(_ id: String, _ text: String, adapter: String, asShellCommand: Bool = false) async throws {
+    /// Text for an agent Tether follows is queued for it (``AgentInputQueue``): the receipt says
+    /// `queued`, and its later states arrive as `input_updated` events.
+    @discardableResult
+    func sendMessage(_ id: String, _ text: String, adapter: String, asShellCommand: Bool = false) async throws -> InputReceipt {
         let session = try await lookup.accepting(id)
         let agent = asShellCommand ? nil : session.record.activeAgent
-        if let agent, agents.follows(id) {
-            poller.kick(sessionID: id)
-            _ = try await submitter.submit(Self.typed(text, agent: agent), id: id, tmuxName: session.record.tmuxSessionName, agent: agent)
-        } else {
-            try await bridge.sendText(Self.typed(text, agent: agent), to: session.record.tmuxSessionName, enter: true,
-                                      bracketedPaste: Self.needsPaste(text, agent: agent))
+        if agent != nil, agents.follows(id), let queue, try await !atShellPrompt(session.record.tmuxSessionName) {
+            try TerminalBridge.checkText(text, for: session.record.tmuxSessionName)
+            return try queue.enqueue(text, sessionID: id, adapter: adapter)
         }
+        try await bridge.sendText(Self.typed(text, agent: agent), to: session.record.tmuxSessionName, enter: true,
+                                  bracketedPaste: Self.needsPaste(text, agent: agent))
+        try await recordSent(id, text, adapter: adapter)
+        let receipt = InputReceipt(inputID: UUID().uuidString.lowercased(), sessionID: id, state: .delivered)
+        queue?.remember(receipt)
+        return receipt
+    }
+
+    /// What the queue runs for each text it delivers: out of copy mode, pasted, submitted and
+    /// confirmed (``AgentSubmitter``), then recorded; whether the agent confirmed the submit.
+    func deliverQueued(_ id: String, _ text: String, adapter: String) async throws -> Bool {
+        let session = try await lookup.accepting(id)
+        guard let agent = session.record.activeAgent else { throw TetherError(.invalidRequest, "session \(id) runs no agent any more") }
+        try await bridge.leaveCopyMode(session.record.tmuxSessionName)
+        poller.kick(sessionID: id)
+        let confirmed = try await submitter.submit(Self.typed(text, agent: agent), id: id, tmuxName: session.record.tmuxSessionName, agent: agent)
+        try await recordSent(id, text, adapter: adapter)
+        return confirmed
+    }
+
+    /// Programs that are a shell: a pane running one has no agent to wait for (it exited, or never
+    /// started), so text goes straight in.
+    static let shells: Set<String> = ["sh", "bash", "zsh", "fish", "dash", "ksh", "mksh", "tcsh", "csh", "nu", "elvish", "xonsh"]
+
+    private func atShellPrompt(_ tmuxName: String) async throws -> Bool {
+        guard let command = try await bridge.paneState(tmuxName)?.currentCommand else { return false }
+        return Self.shells.contains(String(command.split(separator: "/").last ?? ""))
+    }
+
+    private func recordSent(_ id: String, _ text: String, adapter: String) async throws {
         poller.kick(sessionID: id)
         let now = time.wallNow
         try await recorder.update(id) {

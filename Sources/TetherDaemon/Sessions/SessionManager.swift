@@ -23,8 +23,14 @@ public struct SessionManager: Sendable {
     }
 
     /// Types `text` into a live session and presses Enter.
-    public func sendMessage(_ id: String, _ text: String, adapter: String) async throws {
+    @discardableResult
+    public func sendMessage(_ id: String, _ text: String, adapter: String) async throws -> InputReceipt {
         try await input.sendMessage(id, text, adapter: adapter)
+    }
+
+    /// The receipt of a text sent earlier, while it is remembered.
+    public func inputReceipt(_ inputID: String) -> InputReceipt? {
+        input.queue?.receipt(inputID)
     }
 
     /// Presses `key` `count` times in a live session.
@@ -52,9 +58,10 @@ public struct SessionManager: Sendable {
         try await transcripts.screen(id, historyLines: historyLines)
     }
 
-    /// The session's transcript, its last `tailChars` characters (0: all).
-    public func transcript(_ id: String, tailChars: Int) async throws -> String {
-        try await transcripts.transcript(id, tailChars: tailChars)
+    /// The session's transcript, its last `tailChars` characters (0: all), the agent's messages
+    /// from `since` to `until` (ISO times) when it has a transcript file.
+    public func transcript(_ id: String, tailChars: Int, since: String? = nil, until: String? = nil) async throws -> String {
+        try await transcripts.transcript(id, tailChars: tailChars, since: since, until: until)
     }
 
     /// Ends a live session (status `closed`); closing an ended session returns it as it is.

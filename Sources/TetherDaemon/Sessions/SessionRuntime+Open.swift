@@ -48,9 +48,16 @@ extension SessionRuntime {
         let scopes = SessionScopeController(units: bridge.units, settings: settings)
         let temp = SessionTempDirectory(environment: environment)
         let agents = AgentWatch(lookup: lookup, recorder: recorder, time: time, logger: logger)
+        let transcriptStore = AgentTranscriptStore(time: time)
+        let agentTranscripts = AgentTranscriptReader(files: files, store: transcriptStore, time: time, logger: logger)
         let submitter = AgentSubmitter(bridge: bridge, agents: agents, settings: settings, time: time, logger: logger)
+        let delivery = SessionInputSender(lookup: lookup, recorder: recorder, bridge: bridge, poller: poller, time: time,
+                                          agents: agents, submitter: submitter, queue: nil)
+        let queue = AgentInputQueue(registry: registry, agents: agents, lookup: lookup, time: time, logger: logger,
+                                    announce: { bus.publish(.inputChanged($0)) },
+                                    deliver: { id, text, adapter in try await delivery.deliverQueued(id, text, adapter: adapter) })
         let input = SessionInputSender(lookup: lookup, recorder: recorder, bridge: bridge, poller: poller, time: time,
-                                       agents: agents, submitter: submitter)
+                                       agents: agents, submitter: submitter, queue: queue)
         let notices = AgentNotifier(lookup: lookup, input: input, registry: registry, logger: logger)
         agents.attach(notices)
         let ender = SessionEnder(lookup: lookup, ledger: ledger, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,
@@ -63,11 +70,11 @@ extension SessionRuntime {
             shell: environment.variables["SHELL"].flatMap { $0.isEmpty ? nil : $0 } ?? SessionCreator.fallbackShell, time: time, logger: logger
         )
         let manager = SessionManager(lookup: lookup, creator: creator, input: input,
-                                     transcripts: TranscriptReader(lookup: lookup, bridge: bridge, files: files, settings: settings), ender: ender,
+                                     transcripts: TranscriptReader(lookup: lookup, bridge: bridge, agentTranscripts: agentTranscripts, settings: settings), ender: ender,
                                      steering: SessionSteering(lookup: lookup, input: input, recorder: recorder, policy: policy, settings: settings,
                                                                               launcher: launcher, agents: agents, temp: temp, files: files,
                                                                               exits: AgentExitWaiter(bridge: bridge, files: files, time: time)),
-                                     hooks: AgentHookReceiver(lookup: lookup, recorder: recorder, watch: agents, logger: logger))
+                                     hooks: AgentHookReceiver(lookup: lookup, recorder: recorder, watch: agents, transcripts: transcriptStore, logger: logger))
         let reconciler = SessionReconciler(store: store, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,
                                            scopes: scopes, temp: temp, files: files, computer: computer, time: time, logger: logger)
         let observer = SessionObserver(lookup: lookup, ledger: ledger, recorder: recorder, ender: ender, agents: agents, time: time, logger: logger)

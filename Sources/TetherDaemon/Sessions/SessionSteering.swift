@@ -42,7 +42,7 @@ struct SessionSteering: Sendable {
         let quoted = arguments.isEmpty ? nil : arguments.map(SessionInputSender.shellQuote).joined(separator: " ")
         let line = try await launchLine(id, agent: agent, command: command, arguments: quoted)
         try await input.sendMessage(id, line, adapter: RedisOrigin.name, asShellCommand: true)
-        await agents.launched(id)
+        if AgentLauncher.kind(name: agent, command: command) != nil { await agents.launched(id) }
         try await recorder.update(id) {
             $0.activeAgent = agent
             if let mode { $0.thinkingMode = mode }
@@ -58,7 +58,7 @@ struct SessionSteering: Sendable {
         let command = try configuredCommand(name)
         let line = try await launchLine(id, agent: name, command: command, arguments: Self.resumeArguments[name])
         try await input.sendMessage(id, line, adapter: RedisOrigin.name, asShellCommand: true)
-        await agents.launched(id)
+        if AgentLauncher.kind(name: name, command: command) != nil { await agents.launched(id) }
         try await recorder.update(id) { $0.activeAgent = name }
     }
 

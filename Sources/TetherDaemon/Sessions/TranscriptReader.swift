@@ -1,17 +1,13 @@
-import Foundation
 import TetherCore
 import TetherTerminal
 
 /// What a session shows: its screen now, and its transcript (the agent's own transcript file when
-/// it has one, else the screen with its history, or the final screen of an ended session).
+/// its hooks gave one that reads as a transcript, else the screen with its history, or the final
+/// screen of an ended session).
 struct TranscriptReader: Sendable {
-    /// The most of an agent transcript file read at once: the tail a client asks for is far shorter,
-    /// and a transcript grown to hundreds of megabytes must not be read whole into memory.
-    static let transcriptMaximumBytes = 4 << 20
-
     let lookup: SessionLookup
     let bridge: TerminalBridge
-    let files: BlockingWorker
+    let agentTranscripts: AgentTranscriptReader
     let settings: LiveConfiguration
 
     /// The screen of a live session, with `historyLines` of scrollback (at most `limits.capture_history_lines`).
@@ -20,14 +16,19 @@ struct TranscriptReader: Sendable {
         return try await bridge.capture(session.record.tmuxSessionName, historyLines: min(historyLines, settings.current.limits.captureHistoryLines))
     }
 
-    /// The session's transcript, its last `tailChars` characters (0: all).
-    func transcript(_ id: String, tailChars: Int) async throws -> String {
+    /// The session's transcript, its last `tailChars` characters (0: all); `since` and `until` (ISO
+    /// times) choose the agent transcript's messages, and do not apply to a screen, which has no times.
+    func transcript(_ id: String, tailChars: Int, since: String? = nil, until: String? = nil) async throws -> String {
+        let query = AgentTranscriptQuery(since: try Self.time(since, named: "since"), until: try Self.time(until, named: "until"),
+                                         tailChars: tailChars)
         let session = try await lookup.session(id)
+        if let file = session.record.nativeLogFile, !file.isEmpty {
+            if let messages = await agentTranscripts.messages(sessionID: id, path: file, title: session.record.title ?? "Untitled", query: query) {
+                return messages
+            }
+        }
         let text: String
-        if let file = session.record.nativeLogFile, !file.isEmpty,
-           let contents = try? await files.run({ try Self.readTail(of: file, maxBytes: Self.transcriptMaximumBytes) }) {
-            text = contents
-        } else if session.status.isLive {
+        if session.status.isLive {
             text = try await bridge.capture(session.record.tmuxSessionName, historyLines: settings.current.limits.captureHistoryLines)
         } else {
             text = session.record.finalScreen ?? ""
@@ -36,12 +37,13 @@ struct TranscriptReader: Sendable {
         return tailChars > 0 && trimmed.count > tailChars ? String(trimmed.suffix(tailChars)) : trimmed
     }
 
-    private static func readTail(of path: String, maxBytes: Int) throws -> String {
-        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        let size = try handle.seekToEnd()
-        try handle.seek(toOffset: size > UInt64(maxBytes) ? size - UInt64(maxBytes) : 0)
-        return String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+    /// An ISO time a client sent (nil or empty: none); anything else is refused, naming the argument.
+    static func time(_ text: String?, named name: String) throws -> Timestamp? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let stamp = Timestamp(iso8601: text) else {
+            throw TetherError(.invalidRequest, "\(name) '\(text)' is not an ISO 8601 time; give one like 2026-01-11T20:00:00Z, or leave it empty")
+        }
+        return stamp
     }
 
     /// The text without the blank lines a terminal pads its screen with.

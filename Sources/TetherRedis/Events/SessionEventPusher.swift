@@ -87,7 +87,7 @@ public final class SessionEventPusher: Sendable {
         case .ended(let session):
             guard session.computer == computer else { return }
             change = .removed(sessionID: session.id)
-        case .outputChanged, .directoryChanged, .processExited:
+        case .outputChanged, .directoryChanged, .processExited, .inputChanged:
             return
         }
         enqueue(SessionEventQueue.Pending(sessionID: event.sessionID, change: change, at: time.wallNow))

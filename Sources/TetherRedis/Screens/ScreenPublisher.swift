@@ -115,7 +115,7 @@ public final class ScreenPublisher: Sendable {
             case .ended(let session):
                 guard state.leases.end(session.id, now: now) else { return nil }
                 state.pending[session.id, default: Pending()].endStatus = session.status.rawValue
-            case .created, .updated, .directoryChanged:
+            case .created, .updated, .directoryChanged, .inputChanged:
                 return nil
             }
             return state.wake.take()

@@ -53,10 +53,11 @@ extension RequestHandler {
     }
 
     /// `get_session_data`: the transcript's tail; a domain error goes inside `data` (PROTOCOL.md §3).
-    /// `since`/`until` are not applied: the command layer's transcript has no per-message times yet.
+    /// `since`/`until` choose an agent transcript's messages; a screen has no times and ignores them.
     func sessionData(_ sessionID: String, _ range: SessionDataRange) async -> [UInt8] {
         do {
-            let (session, messages) = try await commands.sessionOutput(sessionID: sessionID, tailChars: range.tailCharacters)
+            let (session, messages) = try await commands.sessionOutput(sessionID: sessionID, tailChars: range.tailCharacters,
+                                                                       since: range.since, until: range.until)
             return ReplyEnvelope.success(session.output(messages: messages))
         } catch {
             return ReplyEnvelope.success(StatusError(error: "get_session_data for \(sessionID) failed on \(computer): \(error)"))

@@ -1,0 +1,137 @@
+import Foundation
+import Logging
+import Synchronization
+import TetherCore
+
+/// Every text sent to a session whose agent Tether follows, from any client (CLI, API, a peer),
+/// waits here until the agent can take it: never typed while the agent works or a dialog is open,
+/// never interleaved with another sender's text, delivered one at a time in the order sent. Each
+/// gets an ``InputReceipt``, readable by id while it is among the last ``receiptCapacity``.
+///
+/// One registry task drains a session's queue while it has texts; none runs for a quiet session.
+/// At a stop the texts still waiting are not typed: their receipts say `failed`, with why.
+final class AgentInputQueue: Sendable {
+    /// Texts waiting per session: a client this far ahead of its agent is refused, not buffered.
+    static let perSessionLimit = 64
+    /// Receipts kept for reading by id (a few hundred bytes each).
+    static let receiptCapacity = 10_000
+    /// How long a text waits for its agent to be idle before it fails: longer than any agent turn
+    /// a person would wait out, short enough that a stuck agent does not hold texts forever.
+    static let deliveryWait: Duration = .seconds(3600)
+    /// How often a waiting queue looks at its agent's state (a lock and a dictionary read).
+    static let stateCheckInterval: Duration = .milliseconds(100)
+
+    typealias Delivery = @Sendable (_ sessionID: String, _ text: String, _ adapter: String) async throws -> Bool
+
+    private struct Pending: Sendable {
+        let inputID: String
+        let text: String
+        let adapter: String
+    }
+
+    private struct State {
+        var queues: [String: FIFOQueue<Pending>] = [:]
+        var draining: Set<String> = []
+        var receipts = BoundedDictionary<String, InputReceipt>(capacity: AgentInputQueue.receiptCapacity)
+    }
+
+    private let state = Mutex(State())
+    private let registry: TaskRegistry
+    private let agents: AgentWatch
+    private let lookup: SessionLookup
+    private let time: TimeSource
+    private let logger: Logger
+    private let deliver: Delivery
+    /// Told of each receipt's change (the WebSocket hub relays it).
+    private let announce: @Sendable (InputReceipt) -> Void
+
+    init(registry: TaskRegistry, agents: AgentWatch, lookup: SessionLookup, time: TimeSource, logger: Logger,
+         announce: @escaping @Sendable (InputReceipt) -> Void, deliver: @escaping Delivery) {
+        self.registry = registry
+        self.agents = agents
+        self.lookup = lookup
+        self.time = time
+        self.logger = logger
+        self.announce = announce
+        self.deliver = deliver
+    }
+
+    /// Queues `text` for session `sessionID`; the limit is checked and the place taken in one step.
+    func enqueue(_ text: String, sessionID: String, adapter: String) throws -> InputReceipt {
+        let receipt = InputReceipt(inputID: UUID().uuidString.lowercased(), sessionID: sessionID, state: .queued)
+        let startDraining = try state.withLock { state -> Bool in
+            let waiting = state.queues[sessionID]?.count ?? 0
+            guard waiting < Self.perSessionLimit else {
+                throw TetherError(.invalidRequest, "session \(sessionID) already has \(waiting) texts waiting for its agent (the most is \(Self.perSessionLimit)); wait for them (tether send --wait) before sending more")
+            }
+            state.queues[sessionID, default: FIFOQueue()].append(Pending(inputID: receipt.inputID, text: text, adapter: adapter))
+            state.receipts.updateValue(receipt, forKey: receipt.inputID)
+            return state.draining.insert(sessionID).inserted
+        }
+        announce(receipt)
+        if startDraining { registry.spawn(name: "input-queue") { await self.drain(sessionID) } }
+        return receipt
+    }
+
+    /// Keeps the receipt of a text typed at once (not queued), so it can be read by id too.
+    func remember(_ receipt: InputReceipt) {
+        state.withLock { _ = $0.receipts.updateValue(receipt, forKey: receipt.inputID) }
+    }
+
+    /// The receipt of input `inputID`, while it is remembered.
+    func receipt(_ inputID: String) -> InputReceipt? {
+        state.withLock { $0.receipts.peek(inputID) }
+    }
+
+    /// Delivers the session's texts in order until none is left; under cancellation (a stop) what
+    /// is left fails at once.
+    private func drain(_ sessionID: String) async {
+        while let next = takeNext(sessionID) {
+            let outcome: (state: InputReceipt.State, reason: String?)
+            if let refusal = await waitUntilReady(sessionID) {
+                outcome = (.failed, refusal)
+            } else {
+                do {
+                    outcome = try await deliver(sessionID, next.text, next.adapter)
+                        ? (.delivered, nil) : (.unconfirmed, "typed and submitted, but the agent showed no sign of taking it (no prompt-submit hook, no busy screen)")
+                } catch {
+                    outcome = (.failed, "\(error)")
+                }
+            }
+            finish(next.inputID, sessionID: sessionID, outcome.state, reason: outcome.reason)
+        }
+    }
+
+    private func takeNext(_ sessionID: String) -> Pending? {
+        state.withLock { state in
+            if let next = state.queues[sessionID]?.popFirst() { return next }
+            state.queues[sessionID] = nil
+            state.draining.remove(sessionID)
+            return nil
+        }
+    }
+
+    /// Nil once the agent is idle; else why the text cannot be typed (stopping, session gone, timeout).
+    private func waitUntilReady(_ sessionID: String) async -> String? {
+        let end = time.now + Self.deliveryWait
+        while time.now < end {
+            if Task.isCancelled { return "the daemon stopped before the agent could take it" }
+            guard lookup.live(sessionID) != nil else { return "session \(sessionID) ended before its agent could take it" }
+            guard let status = agents.status(sessionID) else { return nil }
+            if status.state == .idle { return nil }
+            try? await time.sleep(for: Self.stateCheckInterval)
+        }
+        return "the agent was not idle within \(Self.deliveryWait); it may be stuck: look at its screen (tether tail)"
+    }
+
+    private func finish(_ inputID: String, sessionID: String, _ outcome: InputReceipt.State, reason: String?) {
+        let receipt = InputReceipt(inputID: inputID, sessionID: sessionID, state: outcome, reason: reason)
+        state.withLock { _ = $0.receipts.updateValue(receipt, forKey: inputID) }
+        if outcome != .delivered {
+            logger.warning("a text for an agent was not delivered as sent", metadata: [
+                "session.id": "\(sessionID)", "input.id": "\(inputID)", "input.state": "\(outcome.rawValue)", "reason": "\(reason ?? "")",
+            ])
+        }
+        announce(receipt)
+    }
+}

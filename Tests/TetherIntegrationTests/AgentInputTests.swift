@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import TetherClient
+
+/// Input that arrives exactly once, against the fixture fake agent in a daemon's session: queued
+/// while it works or a dialog is open, pasted whole, submitted once, in order, with receipts.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct AgentInputTests {
+    /// A daemon whose `claude` is the fake agent with `arguments`, one session running it, idle.
+    func start(_ arguments: String = "") async throws -> (daemon: APIDaemon, id: String, events: String) {
+        let events = NSTemporaryDirectory() + "tether-input-\(UUID().uuidString).events"
+        let command = "\(Binaries.fakeAgent) --flavour claude --work-ms 800 --events \(events) \(arguments)"
+        let daemon = try await APIDaemon(configuration: "agents: {claude: {command: \"\(command)\"}}")
+        let created = try daemon.client.send("POST", "/sessions", json: ["computer": daemon.computer, "project_dir": daemon.project, "agent": "claude"])
+        guard let id = created.object["session_id"] as? String else { throw SandboxError("create: \(created.text)") }
+        guard await eventually({ (try? daemon.client.get("/sessions/\(id)").object["agent_state"] as? String) == "idle" }) else {
+            throw SandboxError("the fake agent never became idle: \(daemon.transcript(id))")
+        }
+        return (daemon, id, events)
+    }
+
+    func submits(_ events: String) -> [String] {
+        let text = (try? String(contentsOfFile: events, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["submit"] as? String
+        }
+    }
+
+    func send(_ daemon: APIDaemon, _ id: String, _ text: String) throws -> (inputID: String, state: String) {
+        let response = try daemon.client.send("POST", "/sessions/\(id)/message", json: ["message": text])
+        let result = response.object["result"] as? [String: Any] ?? [:]
+        guard response.status == 200, let inputID = result["input_id"] as? String else { throw SandboxError("send: \(response.status) \(response.text)") }
+        return (inputID, result["state"] as? String ?? "")
+    }
+
+    func receiptState(_ daemon: APIDaemon, _ inputID: String) -> String? {
+        (try? daemon.client.get("/inputs/\(inputID)").object)?["state"] as? String
+    }
+
+    @Test func messagesSentWhileItWorksAreQueuedAndDeliveredOnceEachInOrder() async throws {
+        let (daemon, id, events) = try await start()
+        defer { daemon.remove() }
+        let first = try send(daemon, id, "first message")
+        #expect(await eventually { receiptState(daemon, first.inputID) == "delivered" })
+        #expect(await eventually { (try? daemon.client.get("/sessions/\(id)").object["agent_state"] as? String) == "working" })
+        let second = try send(daemon, id, "second message")
+        let third = try send(daemon, id, "third message")
+        #expect(second.state == "queued" && third.state == "queued", "sent while working: \(second) \(third)")
+        #expect(await eventually(timeout: .seconds(30)) { receiptState(daemon, third.inputID) == "delivered" })
+        #expect(submits(events) == ["first message", "second message", "third message"], "\(submits(events))")
+    }
+
+    @Test func aMessageWhileADialogIsOpenWaitsForTheAnswerAndIsNotTypedIntoIt() async throws {
+        let (daemon, id, events) = try await start()
+        defer { daemon.remove() }
+        _ = try send(daemon, id, "EDIT test.txt")
+        #expect(await eventually { (try? daemon.client.get("/sessions/\(id)").object["agent_state"] as? String) == "needs_input" })
+        let waiting = try send(daemon, id, "after the dialog")
+        #expect(waiting.state == "queued")
+        #expect(receiptState(daemon, waiting.inputID) == "queued", "not typed while the dialog is open")
+        #expect(try daemon.client.send("POST", "/sessions/\(id)/answer", json: ["choice": 1]).status == 200)
+        #expect(await eventually(timeout: .seconds(30)) { receiptState(daemon, waiting.inputID) == "delivered" })
+        #expect(submits(events) == ["EDIT test.txt", "after the dialog"], "\(submits(events))")
+    }
+
+    @Test func multiLineTextAndKeyNamesArriveByteForByteInOneSubmitDespiteASwallowedEnter() async throws {
+        let (daemon, id, events) = try await start("--swallow-enter 1")
+        defer { daemon.remove() }
+        let text = "line one\nEnter C-c Escape\n  'quoted' \"double\" $HOME ; echo x\nlast"
+        let sent = try send(daemon, id, text)
+        #expect(await eventually(timeout: .seconds(30)) { receiptState(daemon, sent.inputID) == "delivered" })
+        #expect(submits(events) == [text], "\(submits(events))")
+    }
+
+    @Test func aPaneInCopyModeIsTakenOutOfItAndSendWaitReportsTheReceipt() async throws {
+        let (daemon, id, events) = try await start()
+        defer { daemon.remove() }
+        let tmuxName = try #require(try daemon.client.get("/sessions/\(id)").object["tmux_session_name"] as? String)
+        #expect(try await shell("TMUX_TMPDIR=\(daemon.dir.path) tmux -L api copy-mode -t '=\(tmuxName):'").status == 0)
+        let client = Binaries.directory.appendingPathComponent("tether").path
+        let waited = try await shell("\(client) send \(id) 'out of copy mode' --wait --timeout 30 --socket \(daemon.socket)")
+        #expect(waited.status == 0, "\(waited.output)")
+        #expect(submits(events) == ["out of copy mode"], "\(submits(events))")
+        #expect(try daemon.client.get("/inputs/no-such-input").status == 404)
+    }
+}
