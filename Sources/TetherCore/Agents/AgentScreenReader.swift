@@ -38,8 +38,47 @@ public struct AgentScreenReader: Sendable {
         return .unknown
     }
 
-    /// Reads a whole captured screen (`PaneSnapshot.screen`).
+    /// Reads a whole captured screen (`PaneSnapshot.screen`): only its tail is split into lines,
+    /// and a tail with nothing any agent draws (all ASCII, no `esc to`, no `>` prompt) is `unknown`
+    /// at once, so a session printing plain output costs a byte scan per poll.
     public func read(screen: String) -> ScreenReading {
-        read(screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+        let tail = Self.tail(of: screen, nonEmptyLines: Self.windowLines)
+        guard Self.mayShowAgent(tail) else { return .unknown }
+        return read(tail.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+    }
+
+    /// The part of `screen` holding its last `count` non-empty lines, found scanning bytes from the end.
+    static func tail(of screen: String, nonEmptyLines count: Int) -> Substring {
+        let bytes = screen.utf8
+        var index = bytes.endIndex
+        var seen = 0
+        var lineHasText = false
+        while index > bytes.startIndex {
+            let previous = bytes.index(before: index)
+            let byte = bytes[previous]
+            if byte == UInt8(ascii: "\n") {
+                if lineHasText { seen += 1 }
+                if seen >= count { return screen[index...] }
+                lineHasText = false
+            } else if byte != UInt8(ascii: " ") {
+                lineHasText = true
+            }
+            index = previous
+        }
+        return screen[...]
+    }
+
+    /// Whether `tail` could hold a busy line, a dialog or an input prompt of any agent: every
+    /// cursor, rule and spinner they draw is outside ASCII; the ASCII ones are `esc to …` and a
+    /// line starting with `>`.
+    static func mayShowAgent(_ tail: Substring) -> Bool {
+        var lineStart = true
+        for byte in tail.utf8 {
+            if byte >= 0x80 { return true }
+            if byte == UInt8(ascii: "\n") { lineStart = true; continue }
+            if lineStart, byte == UInt8(ascii: ">") { return true }
+            if byte != UInt8(ascii: " ") { lineStart = false }
+        }
+        return tail.contains("esc to")
     }
 }

@@ -10,6 +10,8 @@ import TetherCore
 /// the live sessions: a tracker whose session is no longer live goes when the next one is made.
 final class AgentWatch: Sendable {
     private let trackers = Mutex<[String: AgentStateTracker]>([:])
+    /// The last screen reading per followed session, reused for a screen the poller saw unchanged.
+    private let readings = Mutex<[String: ScreenReading]>([:])
     /// Prompt-submit hooks (UserPromptSubmit, BeforeAgent) per session: what confirms a submit.
     private let submitCounts = Mutex<[String: Int]>([:])
     /// Told of every status change, for the notices to initiators; set once the input side exists.
@@ -58,9 +60,16 @@ final class AgentWatch: Sendable {
 
     /// A screen of session `id`, whose agent is `agent`: read (bottom lines only) and fed to its
     /// tracker; nothing, not even the read, for a session without one.
-    func screen(_ id: String, screen: String, agent: String?) async {
+    func screen(_ id: String, screen: String, agent: String?, unchanged: Bool = false) async {
         guard trackers.withLock({ $0[id] != nil }) else { return }
-        let reading = AgentScreenReader(kind: AgentKind(agentName: agent)).read(screen: screen)
+        // The same screen reads the same: only its count of polls matters (the idle hold).
+        let reading: ScreenReading
+        if unchanged, let last = readings.withLock({ $0[id] }) {
+            reading = last
+        } else {
+            reading = AgentScreenReader(kind: AgentKind(agentName: agent)).read(screen: screen)
+            readings.withLock { $0[id] = reading }
+        }
         let now = time.now
         let (before, after) = trackers.withLock { trackers -> (AgentStatus?, AgentStatus?) in
             let before = trackers[id]?.status
@@ -101,6 +110,7 @@ final class AgentWatch: Sendable {
     private func prune(_ trackers: inout [String: AgentStateTracker], adding id: String) {
         let gone = trackers.keys.filter { $0 != id && lookup.live($0) == nil }
         for key in gone { trackers[key] = nil }
+        readings.withLock { readings in for key in gone { readings[key] = nil } }
         submitCounts.withLock { counts in for key in gone { counts[key] = nil } }
     }
 }

@@ -30,7 +30,7 @@ struct SessionObserver: Sendable {
                     $0.status = .active
                 }
             case .screenUnchanged(let screen):
-                await agents.screen(id, screen: screen, agent: session.record.activeAgent)
+                await agents.screen(id, screen: screen, agent: session.record.activeAgent, unchanged: true)
             case .directoryChanged(let path):
                 recorder.announce(.directoryChanged(sessionID: id, path: path))
                 try await recorder.update(id) { $0.workingDirectory = path }
