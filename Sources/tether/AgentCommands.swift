@@ -51,6 +51,9 @@ struct Wait: ParsableCommand {
                 if connection.json { print(String(decoding: summary.jsonBytes, as: UTF8.self)) }
                 return
             }
+            if summary.agentState == nil, until != .exited, !["exited", "closed"].contains(summary.status) {
+                throw CLI.failure("session \(target.id) runs no agent Tether follows, so it is never idle or waiting for input; wait --until exited instead")
+            }
             if ["exited", "closed"].contains(summary.status), until != .exited {
                 throw CLI.failure("session \(target.id) ended (\(summary.status)) before its agent was \(until.rawValue)")
             }

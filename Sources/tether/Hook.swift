@@ -30,6 +30,8 @@ enum HookReporter {
     static let deadline: Duration = .seconds(2)
     /// The most read from stdin: the daemon refuses more than 256 KiB, and one byte over says so.
     static let maximumPayload = (256 << 10) + 1
+    /// The longest single poll(2) wait, in milliseconds: the deadline decides, this only bounds the conversion.
+    static let longestPollMilliseconds: Int64 = 60_000
     /// The file in a session's TMPDIR naming its session (PROTOCOL.md §8).
     static let idFile = "teleclaude_session_id"
 
@@ -84,7 +86,7 @@ enum HookReporter {
             let left = clock.now.duration(to: end)
             guard left > .zero else { break }
             var poller = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
-            let milliseconds = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 60_000))
+            let milliseconds = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, longestPollMilliseconds))
             guard poll(&poller, 1, milliseconds) > 0 else { break }
             let count = chunk.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, min($0.count, maximumPayload - bytes.count)) }
             if count <= 0 { break }

@@ -83,4 +83,24 @@ struct AgentInputTests {
         #expect(submits(events) == ["out of copy mode"], "\(submits(events))")
         #expect(try daemon.client.get("/inputs/no-such-input").status == 404)
     }
+
+    @Test func textsQueuedForAnAgentThatExitsMidTurnFailWithTheReasonAndAreNeverTyped() async throws {
+        let (daemon, id, events) = try await start("--work-ms 60000")
+        defer { daemon.remove() }
+        let first = try send(daemon, id, "a long turn")
+        #expect(await eventually { receiptState(daemon, first.inputID) == "delivered" })
+        let second = try send(daemon, id, "never typed")
+        #expect(second.state == "queued")
+        // The agent dies mid-turn (an interrupt would end the turn and let the queue go on, rightly).
+        let log = (try? String(contentsOfFile: events, encoding: .utf8)) ?? ""
+        let start = log.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .compactMap { $0["start"] as? [String: Any] }.first
+        let pid = try #require(start?["pid"] as? Int, "\(log)")
+        #expect(kill(pid_t(pid), SIGKILL) == 0)
+        #expect(await eventually(timeout: .seconds(20)) { receiptState(daemon, second.inputID) == "failed" })
+        let reason = (try daemon.client.get("/inputs/\(second.inputID)").object["reason"] as? String) ?? ""
+        #expect(reason.contains("exited"), "\(reason)")
+        #expect(submits(events) == ["a long turn"], "\(submits(events))")
+        #expect(!daemon.transcript(id).contains("never typed"), "not typed into the shell either")
+    }
 }

@@ -21,7 +21,14 @@ final class AgentInputQueue: Sendable {
     /// How often a waiting queue looks at its agent's state (a lock and a dictionary read).
     static let stateCheckInterval: Duration = .milliseconds(100)
 
+    /// How often (in state checks) a waiting queue also asks whether a shell is back in front.
+    static let shellCheckRounds = 10
+    /// How long an agent may take to start before its queued texts fail.
+    static let startWait: Duration = .seconds(60)
+
     typealias Delivery = @Sendable (_ sessionID: String, _ text: String, _ adapter: String) async throws -> Bool
+    /// Whether a shell, not the agent, is in front in the session's pane.
+    typealias ShellCheck = @Sendable (_ sessionID: String) async -> Bool
 
     private struct Pending: Sendable {
         let inputID: String
@@ -42,11 +49,13 @@ final class AgentInputQueue: Sendable {
     private let time: TimeSource
     private let logger: Logger
     private let deliver: Delivery
+    private let shellInFront: ShellCheck
     /// Told of each receipt's change (the WebSocket hub relays it).
     private let announce: @Sendable (InputReceipt) -> Void
 
     init(registry: TaskRegistry, agents: AgentWatch, lookup: SessionLookup, time: TimeSource, logger: Logger,
-         announce: @escaping @Sendable (InputReceipt) -> Void, deliver: @escaping Delivery) {
+         announce: @escaping @Sendable (InputReceipt) -> Void, shellInFront: @escaping ShellCheck, deliver: @escaping Delivery) {
+        self.shellInFront = shellInFront
         self.registry = registry
         self.agents = agents
         self.lookup = lookup
@@ -113,12 +122,20 @@ final class AgentInputQueue: Sendable {
 
     /// Nil once the agent is idle; else why the text cannot be typed (stopping, session gone, timeout).
     private func waitUntilReady(_ sessionID: String) async -> String? {
-        let end = time.now + Self.deliveryWait
+        let began = time.now
+        let end = began + Self.deliveryWait
+        var rounds = 0
         while time.now < end {
             if Task.isCancelled { return "the daemon stopped before the agent could take it" }
             guard lookup.live(sessionID) != nil else { return "session \(sessionID) ended before its agent could take it" }
             guard let status = agents.status(sessionID) else { return nil }
-            if status.state == .idle { return nil }
+            if status.state == .idle, !agents.isHeld(sessionID) { return nil }
+            rounds += 1
+            // An agent that exited mid-turn (or never started) leaves a shell: fail, not wait an hour.
+            if rounds % Self.shellCheckRounds == 0, !agents.isHeld(sessionID), await shellInFront(sessionID) {
+                if status.state != .starting { return "the agent exited (a shell is in front); send the text again to type it into the shell" }
+                if time.now - began > Self.startWait { return "the agent did not start within \(Self.startWait); look at the session's screen (tether tail)" }
+            }
             try? await time.sleep(for: Self.stateCheckInterval)
         }
         return "the agent was not idle within \(Self.deliveryWait); it may be stuck: look at its screen (tether tail)"

@@ -34,7 +34,10 @@ struct AgentSubmitter: Sendable {
         let submitsBefore = agents.submits(id)
         for attempt in 1...Self.attempts {
             try await bridge.sendKey(.enter, to: tmuxName)
-            if await confirmed(id, tmuxName: tmuxName, agent: agent, submitsBefore: submitsBefore) { return true }
+            if await confirmed(id, tmuxName: tmuxName, agent: agent, submitsBefore: submitsBefore) {
+                await agents.submitted(id)
+                return true
+            }
             logger.info("an agent did not confirm a submit; pressing Enter again (never the text)",
                         metadata: ["session.id": "\(id)", "agent.name": "\(agent)", "attempt": "\(attempt)"])
         }
@@ -43,7 +46,7 @@ struct AgentSubmitter: Sendable {
 
     /// Waits, at most ``confirmWindow``, for a hook or the screen to show the agent took the message.
     private func confirmed(_ id: String, tmuxName: String, agent: String, submitsBefore: Int) async -> Bool {
-        let reader = AgentScreenReader(kind: AgentKind(agentName: agent))
+        let reader = AgentScreenReader(kind: agents.kind(id, agent: agent))
         let end = time.now + Self.confirmWindow
         while time.now < end, !Task.isCancelled {
             if agents.submits(id) > submitsBefore { return true }

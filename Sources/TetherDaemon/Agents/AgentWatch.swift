@@ -12,6 +12,11 @@ final class AgentWatch: Sendable {
     private let trackers = Mutex<[String: AgentStateTracker]>([:])
     /// The last screen reading per followed session, reused for a screen the poller saw unchanged.
     private let readings = Mutex<[String: ScreenReading]>([:])
+    /// The agent CLI each launched session runs, as the launcher resolved it (name or command), so
+    /// the screen is read with its shapes even under an operator's own name (`opus: claude --model opus`).
+    private let kinds = Mutex<[String: AgentKind]>([:])
+    /// Sessions whose agent is being restarted: their queues wait, whatever the state says.
+    private let held = Mutex<Set<String>>([])
     /// Prompt-submit hooks (UserPromptSubmit, BeforeAgent) per session: what confirms a submit.
     private let submitCounts = Mutex<[String: Int]>([:])
     /// Told of every status change, for the notices to initiators; set once the input side exists.
@@ -34,7 +39,8 @@ final class AgentWatch: Sendable {
     }
 
     /// An agent was started in session `id`: its state is `starting` until a hook or the screen says more.
-    func launched(_ id: String) async {
+    func launched(_ id: String, kind: AgentKind) async {
+        kinds.withLock { $0[id] = kind }
         trackers.withLock { trackers in
             prune(&trackers, adding: id)
             trackers[id] = AgentStateTracker()
@@ -45,7 +51,6 @@ final class AgentWatch: Sendable {
 
     /// A hook of session `id`'s agent.
     func hook(_ id: String, _ payload: AgentHookPayload) async {
-        if case .userPromptSubmit = payload.event { submitCounts.withLock { $0[id, default: 0] += 1 } }
         let now = time.now
         let (before, after) = trackers.withLock { trackers in
             if trackers[id] == nil { prune(&trackers, adding: id) }
@@ -53,6 +58,8 @@ final class AgentWatch: Sendable {
             let changed = trackers[id, default: AgentStateTracker()].hookArrived(payload, at: now)
             return (before, changed ? trackers[id]?.status : nil)
         }
+        // Counted after the tracker moved, so a submitter that sees the count sees `working` too.
+        if case .userPromptSubmit = payload.event { submitCounts.withLock { $0[id, default: 0] += 1 } }
         guard let after else { return }
         await publish(id)
         notifier.withLock { $0 }?.moved(id, from: before, to: after, reply: payload.lastAssistantMessage, message: payload.message)
@@ -67,7 +74,7 @@ final class AgentWatch: Sendable {
         if unchanged, let last = readings.withLock({ $0[id] }) {
             reading = last
         } else {
-            reading = AgentScreenReader(kind: AgentKind(agentName: agent)).read(screen: screen)
+            reading = AgentScreenReader(kind: self.kind(id, agent: agent)).read(screen: screen)
             readings.withLock { $0[id] = reading }
         }
         let now = time.now
@@ -79,6 +86,37 @@ final class AgentWatch: Sendable {
         guard let after else { return }
         await publish(id)
         notifier.withLock { $0 }?.moved(id, from: before, to: after, reply: nil, message: nil)
+    }
+
+    /// A submit Tether saw confirmed (its hook, or the screen turning busy): the agent is working
+    /// from now, so a queue never takes the next text on the strength of an `idle` read before it.
+    func submitted(_ id: String) async {
+        let now = time.now
+        let (before, after) = trackers.withLock { trackers -> (AgentStatus?, AgentStatus?) in
+            let before = trackers[id]?.status
+            let changed = trackers[id]?.hookArrived(.working, at: now) ?? false
+            return (before, changed ? trackers[id]?.status : nil)
+        }
+        guard let after else { return }
+        await publish(id)
+        notifier.withLock { $0 }?.moved(id, from: before, to: after, reply: nil, message: nil)
+    }
+
+    /// The kind of session `id`'s agent: as launched, else by its name.
+    func kind(_ id: String, agent: String?) -> AgentKind {
+        kinds.withLock { $0[id] } ?? AgentKind(agentName: agent)
+    }
+
+    /// Holds session `id`'s queue (an agent restart under way) until ``release(_:)``.
+    func hold(_ id: String) { held.withLock { _ = $0.insert(id) } }
+    func release(_ id: String) { held.withLock { _ = $0.remove(id) } }
+    func isHeld(_ id: String) -> Bool { held.withLock { $0.contains(id) } }
+
+    /// Stops following session `id`'s agent (another program took its place).
+    func forget(_ id: String) {
+        trackers.withLock { _ = $0.removeValue(forKey: id) }
+        readings.withLock { _ = $0.removeValue(forKey: id) }
+        kinds.withLock { _ = $0.removeValue(forKey: id) }
     }
 
     /// Whether Tether follows session `id`'s agent (it launched it, or it sent a hook).
@@ -111,6 +149,7 @@ final class AgentWatch: Sendable {
         let gone = trackers.keys.filter { $0 != id && lookup.live($0) == nil }
         for key in gone { trackers[key] = nil }
         readings.withLock { readings in for key in gone { readings[key] = nil } }
+        kinds.withLock { kinds in for key in gone { kinds[key] = nil } }
         submitCounts.withLock { counts in for key in gone { counts[key] = nil } }
     }
 }

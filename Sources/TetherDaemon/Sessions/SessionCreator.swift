@@ -132,7 +132,7 @@ struct SessionCreator: Sendable {
                 }
                 try await input.sendMessage(id, line, adapter: request.origin, asShellCommand: true)
                 // Only an agent Tether knows is followed: another's state and input stay the shell's.
-                if AgentLauncher.kind(name: agent, command: agentCommand) != nil { await agents.launched(id) }
+                if let kind = AgentLauncher.kind(name: agent, command: agentCommand) { await agents.launched(id, kind: AgentKind(rawValue: kind.rawValue) ?? .other) }
             } else if let message = request.message, !message.isEmpty {
                 try await input.sendMessage(id, message, adapter: request.origin)
             }

@@ -29,7 +29,8 @@ struct SessionInputSender: Sendable {
     func sendMessage(_ id: String, _ text: String, adapter: String, asShellCommand: Bool = false) async throws -> InputReceipt {
         let session = try await lookup.accepting(id)
         let agent = asShellCommand ? nil : session.record.activeAgent
-        if agent != nil, agents.follows(id), let queue, try await !atShellPrompt(session.record.tmuxSessionName) {
+        // A shell in front means the agent exited (text goes straight in), unless it is only starting.
+        if agent != nil, agents.follows(id), let queue, try await agentInFront(id, session.record.tmuxSessionName) {
             try TerminalBridge.checkText(text, for: session.record.tmuxSessionName)
             return try queue.enqueue(text, sessionID: id, adapter: adapter)
         }
@@ -48,7 +49,8 @@ struct SessionInputSender: Sendable {
         guard let agent = session.record.activeAgent else { throw TetherError(.invalidRequest, "session \(id) runs no agent any more") }
         try await bridge.leaveCopyMode(session.record.tmuxSessionName)
         poller.kick(sessionID: id)
-        let confirmed = try await submitter.submit(Self.typed(text, agent: agent), id: id, tmuxName: session.record.tmuxSessionName, agent: agent)
+        // Pasted as sent: Gemini's `!` shell escape applies to typed input, not to a paste.
+        let confirmed = try await submitter.submit(text, id: id, tmuxName: session.record.tmuxSessionName, agent: agent)
         try await recordSent(id, text, adapter: adapter)
         return confirmed
     }
@@ -56,6 +58,18 @@ struct SessionInputSender: Sendable {
     /// Programs that are a shell: a pane running one has no agent to wait for (it exited, or never
     /// started), so text goes straight in.
     static let shells: Set<String> = ["sh", "bash", "zsh", "fish", "dash", "ksh", "mksh", "tcsh", "csh", "nu", "elvish", "xonsh"]
+
+    /// Whether a shell is in front in session `id`'s pane (false when it cannot be told).
+    func shellInFront(_ id: String) async -> Bool {
+        guard let session = lookup.live(id) else { return false }
+        return (try? await atShellPrompt(session.record.tmuxSessionName)) ?? false
+    }
+
+    /// Whether text for session `id` is for its agent: it is starting, or a program other than a shell runs in front.
+    private func agentInFront(_ id: String, _ tmuxName: String) async throws -> Bool {
+        if agents.status(id)?.state == .starting { return true }
+        return try await !atShellPrompt(tmuxName)
+    }
 
     private func atShellPrompt(_ tmuxName: String) async throws -> Bool {
         guard let command = try await bridge.paneState(tmuxName)?.currentCommand else { return false }

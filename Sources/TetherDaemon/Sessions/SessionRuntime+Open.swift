@@ -55,6 +55,7 @@ extension SessionRuntime {
                                           agents: agents, submitter: submitter, queue: nil)
         let queue = AgentInputQueue(registry: registry, agents: agents, lookup: lookup, time: time, logger: logger,
                                     announce: { bus.publish(.inputChanged($0)) },
+                                    shellInFront: { id in await delivery.shellInFront(id) },
                                     deliver: { id, text, adapter in try await delivery.deliverQueued(id, text, adapter: adapter) })
         let input = SessionInputSender(lookup: lookup, recorder: recorder, bridge: bridge, poller: poller, time: time,
                                        agents: agents, submitter: submitter, queue: queue)

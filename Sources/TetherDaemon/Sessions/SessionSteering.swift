@@ -42,7 +42,7 @@ struct SessionSteering: Sendable {
         let quoted = arguments.isEmpty ? nil : arguments.map(SessionInputSender.shellQuote).joined(separator: " ")
         let line = try await launchLine(id, agent: agent, command: command, arguments: quoted)
         try await input.sendMessage(id, line, adapter: RedisOrigin.name, asShellCommand: true)
-        if AgentLauncher.kind(name: agent, command: command) != nil { await agents.launched(id) }
+        if let kind = AgentLauncher.kind(name: agent, command: command) { await agents.launched(id, kind: AgentKind(rawValue: kind.rawValue) ?? .other) } else { agents.forget(id) }
         try await recorder.update(id) {
             $0.activeAgent = agent
             if let mode { $0.thinkingMode = mode }
@@ -58,7 +58,7 @@ struct SessionSteering: Sendable {
         let command = try configuredCommand(name)
         let line = try await launchLine(id, agent: name, command: command, arguments: Self.resumeArguments[name])
         try await input.sendMessage(id, line, adapter: RedisOrigin.name, asShellCommand: true)
-        if AgentLauncher.kind(name: name, command: command) != nil { await agents.launched(id) }
+        if let kind = AgentLauncher.kind(name: name, command: command) { await agents.launched(id, kind: AgentKind(rawValue: kind.rawValue) ?? .other) } else { agents.forget(id) }
         try await recorder.update(id) { $0.activeAgent = name }
     }
 
@@ -74,6 +74,10 @@ struct SessionSteering: Sendable {
         }
         _ = try configuredCommand(name)
         let tmuxName = session.record.tmuxSessionName
+        // Queued texts wait until the agent is back: an interrupted turn reads idle for a moment,
+        // and a text typed then would reach the exiting agent or the shell.
+        agents.hold(id)
+        defer { agents.release(id) }
         var rounds = 0
         var exited = try await exits.shellInForeground(tmuxName)
         while exited == false {
