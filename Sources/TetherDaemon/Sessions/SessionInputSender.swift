@@ -19,6 +19,7 @@ struct SessionInputSender: Sendable {
     let time: TimeSource
     let agents: AgentWatch
     let submitter: AgentSubmitter
+    let exits: AgentExitWaiter
     /// Where text for a followed agent waits; nil in the sender the queue itself delivers through.
     let queue: AgentInputQueue?
 
@@ -55,10 +56,6 @@ struct SessionInputSender: Sendable {
         return confirmed
     }
 
-    /// Programs that are a shell: a pane running one has no agent to wait for (it exited, or never
-    /// started), so text goes straight in.
-    static let shells: Set<String> = ["sh", "bash", "zsh", "fish", "dash", "ksh", "mksh", "tcsh", "csh", "nu", "elvish", "xonsh"]
-
     /// Whether a shell is in front in session `id`'s pane (false when it cannot be told).
     func shellInFront(_ id: String) async -> Bool {
         guard let session = lookup.live(id) else { return false }
@@ -71,9 +68,10 @@ struct SessionInputSender: Sendable {
         return try await !atShellPrompt(tmuxName)
     }
 
+    /// The pane's own shell is in front again (its agent exited, or never started): text goes
+    /// straight in. Unknown (no pane, `/proc` hides it) counts as not.
     private func atShellPrompt(_ tmuxName: String) async throws -> Bool {
-        guard let command = try await bridge.paneState(tmuxName)?.currentCommand else { return false }
-        return Self.shells.contains(String(command.split(separator: "/").last ?? ""))
+        try await exits.shellInForeground(tmuxName) ?? false
     }
 
     private func recordSent(_ id: String, _ text: String, adapter: String) async throws {

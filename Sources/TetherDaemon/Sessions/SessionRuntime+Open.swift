@@ -51,14 +51,15 @@ extension SessionRuntime {
         let transcriptStore = AgentTranscriptStore(time: time)
         let agentTranscripts = AgentTranscriptReader(files: files, store: transcriptStore, time: time, logger: logger)
         let submitter = AgentSubmitter(bridge: bridge, agents: agents, settings: settings, time: time, logger: logger)
+        let exits = AgentExitWaiter(bridge: bridge, files: files, time: time)
         let delivery = SessionInputSender(lookup: lookup, recorder: recorder, bridge: bridge, poller: poller, time: time,
-                                          agents: agents, submitter: submitter, queue: nil)
+                                          agents: agents, submitter: submitter, exits: exits, queue: nil)
         let queue = AgentInputQueue(registry: registry, agents: agents, lookup: lookup, time: time, logger: logger,
                                     announce: { bus.publish(.inputChanged($0)) },
                                     shellInFront: { id in await delivery.shellInFront(id) },
                                     deliver: { id, text, adapter in try await delivery.deliverQueued(id, text, adapter: adapter) })
         let input = SessionInputSender(lookup: lookup, recorder: recorder, bridge: bridge, poller: poller, time: time,
-                                       agents: agents, submitter: submitter, queue: queue)
+                                       agents: agents, submitter: submitter, exits: exits, queue: queue)
         let notices = AgentNotifier(lookup: lookup, input: input, registry: registry, logger: logger)
         agents.attach(notices)
         let ender = SessionEnder(lookup: lookup, ledger: ledger, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,
@@ -74,7 +75,7 @@ extension SessionRuntime {
                                      transcripts: TranscriptReader(lookup: lookup, bridge: bridge, agentTranscripts: agentTranscripts, settings: settings), ender: ender,
                                      steering: SessionSteering(lookup: lookup, input: input, recorder: recorder, policy: policy, settings: settings,
                                                                               launcher: launcher, agents: agents, temp: temp, files: files,
-                                                                              exits: AgentExitWaiter(bridge: bridge, files: files, time: time)),
+                                                                              exits: exits),
                                      hooks: AgentHookReceiver(lookup: lookup, recorder: recorder, watch: agents, transcripts: transcriptStore, logger: logger))
         let reconciler = SessionReconciler(store: store, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,
                                            scopes: scopes, temp: temp, files: files, computer: computer, time: time, logger: logger)
