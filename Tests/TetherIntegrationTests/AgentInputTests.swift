@@ -7,11 +7,11 @@ import TetherClient
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct AgentInputTests {
     /// A daemon whose `claude` is the fake agent with `arguments`, one session running it, idle.
-    func start(_ arguments: String = "") async throws -> (daemon: APIDaemon, id: String, events: String) {
+    func start(_ arguments: String = "", flavour: String = "claude") async throws -> (daemon: APIDaemon, id: String, events: String) {
         let events = NSTemporaryDirectory() + "tether-input-\(UUID().uuidString).events"
-        let command = "\(Binaries.fakeAgent) --flavour claude --work-ms 800 --events \(events) \(arguments)"
-        let daemon = try await APIDaemon(configuration: "agents: {claude: {command: \"\(command)\"}}")
-        let created = try daemon.client.send("POST", "/sessions", json: ["computer": daemon.computer, "project_dir": daemon.project, "agent": "claude"])
+        let command = "\(Binaries.fakeAgent) --flavour \(flavour) --work-ms 800 --events \(events) \(arguments)"
+        let daemon = try await APIDaemon(configuration: "agents: {\(flavour): {command: \"\(command)\"}}")
+        let created = try daemon.client.send("POST", "/sessions", json: ["computer": daemon.computer, "project_dir": daemon.project, "agent": flavour])
         guard let id = created.object["session_id"] as? String else { throw SandboxError("create: \(created.text)") }
         guard await eventually({ (try? daemon.client.get("/sessions/\(id)").object["agent_state"] as? String) == "idle" }) else {
             throw SandboxError("the fake agent never became idle: \(daemon.transcript(id))")
@@ -70,6 +70,24 @@ struct AgentInputTests {
         let sent = try send(daemon, id, text)
         #expect(await eventually(timeout: .seconds(30)) { receiptState(daemon, sent.inputID) == "delivered" })
         #expect(submits(events) == [text], "\(submits(events))")
+    }
+
+    func events(_ path: String) -> [[String: Any]] {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    /// Codex has no prompt-submit hook, and a turn this short shows no busy line: the draft leaving
+    /// its input box is what confirms the submit, so one Enter is pressed, not three.
+    @Test func aSubmitWithoutAHookOrABusyLineIsConfirmedByTheDraftLeavingTheBox() async throws {
+        let (daemon, id, path) = try await start("--work-ms 0", flavour: "codex")
+        defer { daemon.remove() }
+        let sent = try send(daemon, id, "a quick question, please")
+        #expect(await eventually(timeout: .seconds(30)) { receiptState(daemon, sent.inputID).map { $0 != "queued" } ?? false })
+        #expect(receiptState(daemon, sent.inputID) == "delivered", "\(String(describing: try? daemon.client.get("/inputs/\(sent.inputID)").text))")
+        #expect(submits(path) == ["a quick question, please"], "\(submits(path))")
+        let ignored = events(path).compactMap { $0["enter_ignored"] as? String }
+        #expect(ignored.isEmpty, "one Enter, taken: \(ignored)")
     }
 
     @Test func aPaneInCopyModeIsTakenOutOfItAndSendWaitReportsTheReceipt() async throws {

@@ -49,18 +49,37 @@ struct AgentScreenMarkers: Sendable {
     /// Whether the window shows the agent's input prompt: a prompt line right under a rule with a
     /// rule below it (a draft may span a few lines), or a hinted prompt line with its hint below.
     func showsInputPrompt(_ window: [AgentScreenLine]) -> Bool {
-        for (index, line) in window.enumerated() {
+        inputArea(window) != nil
+    }
+
+    /// What the input box holds: its lines from the prompt line down to the closing rule or hint,
+    /// the prompt character taken off, joined by newlines ("" for an empty box); nil when no input
+    /// prompt shows. A placeholder is kept as text: a submit is seen as the draft leaving, not as
+    /// the box turning empty.
+    func inputDraft(_ window: [AgentScreenLine]) -> String? {
+        guard let area = inputArea(window) else { return nil }
+        var lines = window[area].map(\.text)
+        lines[0] = String(lines[0].dropFirst().drop { $0 == " " })
+        return lines.joined(separator: "\n")
+    }
+
+    /// The lines of the bottom-most input box: the prompt line and the draft lines under it, up to
+    /// (not including) the closing rule or hint line.
+    private func inputArea(_ window: [AgentScreenLine]) -> Range<Int>? {
+        for index in window.indices.reversed() {
+            let line = window[index]
             guard let first = line.text.first, AgentPromptBlockParser.option(line, cursors: cursors) == nil else { continue }
             let below = window[(index + 1)...].prefix(Self.draftLines)
             if boxedInputPrompts.contains(first) {
-                if index > 0, window[index - 1].isRule, below.contains(where: \.isRule) { return true }
-                if placeholders.contains(where: line.text.contains) { return true }
+                if index > 0, window[index - 1].isRule, let rule = below.firstIndex(where: \.isRule) { return index..<rule }
+                if placeholders.contains(where: line.text.contains) { return index..<(index + 1) }
             }
-            if hintedInputPrompts.contains(first), below.contains(where: { hint in inputHints.contains { hint.text.contains($0) } }) {
-                return true
+            if hintedInputPrompts.contains(first),
+               let hint = below.firstIndex(where: { hint in inputHints.contains { hint.text.contains($0) } }) {
+                return index..<hint
             }
         }
-        return false
+        return nil
     }
 
     /// Lines a draft in the input box may take before its closing rule or hint is looked for.

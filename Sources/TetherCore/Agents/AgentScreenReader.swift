@@ -47,6 +47,23 @@ public struct AgentScreenReader: Sendable {
         return read(tail.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
     }
 
+    /// The draft in the agent's input box on a whole captured screen (see
+    /// ``AgentScreenMarkers/inputDraft(_:)``); nil when the input prompt does not show.
+    public func draft(screen: String) -> String? {
+        let tail = Self.tail(of: screen, nonEmptyLines: Self.windowLines)
+        guard Self.mayShowAgent(tail) else { return nil }
+        let window = AgentScreenLine.window(tail.split(separator: "\n", omittingEmptySubsequences: false).map(String.init), size: Self.windowLines)
+        return markers.inputDraft(window)
+    }
+
+    /// Whether the draft `before` an Enter has left the input box `now` shows: no line of the box
+    /// is the draft's last line any more. A draft still there (a swallowed Enter) or grown by a
+    /// line (an Enter taken as a newline) has not left; a placeholder never equals a draft's line.
+    public static func draftLeft(_ before: String, now: String) -> Bool {
+        guard let last = before.split(separator: "\n").last(where: { !$0.allSatisfy(\.isWhitespace) }) else { return false }
+        return !now.split(separator: "\n").contains(last)
+    }
+
     /// The part of `screen` holding its last `count` non-empty lines, found scanning bytes from the end.
     static func tail(of screen: String, nonEmptyLines count: Int) -> Substring {
         let bytes = screen.utf8

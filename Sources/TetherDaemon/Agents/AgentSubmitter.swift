@@ -4,9 +4,10 @@ import TetherTerminal
 
 /// How a message reaches an agent CLI Tether follows, whole and submitted once: the text as one
 /// bracketed paste (a slash command typed, as the agent reads it key by key), then, after the
-/// agent's `submit_settle`, Enter on its own; then a confirmation, the agent's prompt-submit hook
-/// (UserPromptSubmit, BeforeAgent) or its screen turning busy or to a dialog. An Enter that is not
-/// confirmed is pressed again, never the text.
+/// agent's `submit_settle`, Enter on its own; then a confirmation: the agent's prompt-submit hook
+/// (UserPromptSubmit, BeforeAgent), its screen turning busy or to a dialog, or the draft gone from
+/// its input box (Codex has no submit hook, and a short turn or a slash command shows no busy
+/// line). An Enter that is not confirmed is pressed again, never the text.
 struct AgentSubmitter: Sendable {
     /// How long one Enter has to be confirmed before it is pressed again: an agent's hook arrives,
     /// or its busy line shows, within a few hundred milliseconds of a submit it took.
@@ -32,9 +33,14 @@ struct AgentSubmitter: Sendable {
         let settle = settings.current.agents[agent]?.submitSettle ?? TetherConfiguration.Agent(command: agent).submitSettle
         try await time.sleep(for: .milliseconds(Int64(settle * 1000)))
         let submitsBefore = agents.submits(id)
+        let reader = AgentScreenReader(kind: agents.kind(id, agent: agent))
+        // The draft as the box shows it before any Enter: what must leave it. An empty or unseen
+        // box leaves only the hook and the busy screen to confirm.
+        let shown = (try? await bridge.capture(tmuxName)).flatMap { reader.draft(screen: $0) }
+        let draft = shown?.isEmpty == false ? shown : nil
         for attempt in 1...Self.attempts {
             try await bridge.sendKey(.enter, to: tmuxName)
-            if await confirmed(id, tmuxName: tmuxName, agent: agent, submitsBefore: submitsBefore) {
+            if await confirmed(id, tmuxName: tmuxName, reader: reader, draft: draft, submitsBefore: submitsBefore) {
                 await agents.submitted(id)
                 return true
             }
@@ -45,15 +51,15 @@ struct AgentSubmitter: Sendable {
     }
 
     /// Waits, at most ``confirmWindow``, for a hook or the screen to show the agent took the message.
-    private func confirmed(_ id: String, tmuxName: String, agent: String, submitsBefore: Int) async -> Bool {
-        let reader = AgentScreenReader(kind: agents.kind(id, agent: agent))
+    private func confirmed(_ id: String, tmuxName: String, reader: AgentScreenReader, draft: String?, submitsBefore: Int) async -> Bool {
         let end = time.now + Self.confirmWindow
         while time.now < end, !Task.isCancelled {
             if agents.submits(id) > submitsBefore { return true }
             if let screen = try? await bridge.capture(tmuxName) {
                 switch reader.read(screen: screen) {
                 case .busy, .prompt: return true
-                case .idle, .unknown: break
+                case .idle, .unknown:
+                    if let draft, let now = reader.draft(screen: screen), AgentScreenReader.draftLeft(draft, now: now) { return true }
                 }
             }
             try? await time.sleep(for: Self.checkInterval)
