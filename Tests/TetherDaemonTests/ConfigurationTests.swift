@@ -64,7 +64,7 @@ import TetherCore
             api: {socket: /tmp/t.sock, socket_mode: "0660"}
             polling: {interval: 0.5, min_interval: 0.2, max_interval: 10}
             timeouts: {subprocess: 20, subprocess_quick: 2, subprocess_long: 90, redis_connect: 3,
-                       redis_command: 4, redis_block: 6, event_handler: 7, shutdown: 8}
+                       redis_command: 4, redis_block: 6, event_handler: 7, shutdown: 8, agent_input_wait: 600}
             limits: {bounded_state: 500, max_sessions: 10}
             logging: {level: debug}
             agents: {claude: {command: "claude --dangerously-skip-permissions"}, aider: {command: aider}}
@@ -76,6 +76,7 @@ import TetherCore
         #expect(config.api.socketMode == 0o660)
         #expect(config.polling.minInterval == 0.2)
         #expect(config.timeouts.shutdown == 8)
+        #expect(config.timeouts.agentInputWait == 600)
         #expect(config.limits.maxSessions == 10)
         #expect(config.logging.level == .debug)
         #expect(config.agents["claude"]?.command == "claude --dangerously-skip-permissions")
@@ -113,6 +114,7 @@ import TetherCore
     @Test func outOfRangeNamesTheAllowedRange() {
         #expect(message("polling:\n  interval: 0.001").contains("polling.interval is 0.001, out of range: allowed 0.1 to 30.0 seconds"))
         #expect(message("timeouts:\n  shutdown: 60").contains("timeouts.shutdown is 60, out of range: allowed 0.1 to 12.0 seconds"))
+        #expect(message("timeouts:\n  agent_input_wait: 1").contains("timeouts.agent_input_wait is 1, out of range: allowed 10.0 to 86400.0 seconds"))
         #expect(message("limits:\n  bounded_state: 1").contains("limits.bounded_state is 1, out of range: allowed 10 to 10000000"))
         #expect(message("polling:\n  interval: 20\n  max_interval: 10").contains("needs min_interval <= interval <= max_interval"))
     }

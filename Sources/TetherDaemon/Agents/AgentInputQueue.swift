@@ -15,14 +15,14 @@ final class AgentInputQueue: Sendable {
     static let perSessionLimit = 64
     /// Receipts kept for reading by id (a few hundred bytes each).
     static let receiptCapacity = 10_000
-    /// How long a text waits for its agent to be idle before it fails: longer than any agent turn
-    /// a person would wait out, short enough that a stuck agent does not hold texts forever.
+    /// How long a text waits for its agent to be idle before it fails, by default: longer than any
+    /// agent turn a person would wait out, short enough that a stuck agent does not hold texts
+    /// forever. `timeouts.agent_input_wait` overrides it.
     static let deliveryWait: Duration = .seconds(3600)
-    /// How often a waiting queue looks at its agent's state (a lock and a dictionary read).
-    static let stateCheckInterval: Duration = .milliseconds(100)
+    /// How long a waiting queue sleeps without a state change before it looks again whether its
+    /// session is still live and whether a shell came back in front (one tmux query).
+    static let quietRecheck: Duration = .seconds(1)
 
-    /// How often (in state checks) a waiting queue also asks whether a shell is back in front.
-    static let shellCheckRounds = 10
     /// How long an agent may take to start before its queued texts fail.
     static let startWait: Duration = .seconds(60)
 
@@ -50,11 +50,15 @@ final class AgentInputQueue: Sendable {
     private let logger: Logger
     private let deliver: Delivery
     private let shellInFront: ShellCheck
+    /// `timeouts.agent_input_wait`, read when a text starts waiting (the configuration is live).
+    private let deliveryWait: @Sendable () -> Duration
     /// Told of each receipt's change (the WebSocket hub relays it).
     private let announce: @Sendable (InputReceipt) -> Void
 
     init(registry: TaskRegistry, agents: AgentWatch, lookup: SessionLookup, time: TimeSource, logger: Logger,
+         deliveryWait: @escaping @Sendable () -> Duration = { AgentInputQueue.deliveryWait },
          announce: @escaping @Sendable (InputReceipt) -> Void, shellInFront: @escaping ShellCheck, deliver: @escaping Delivery) {
+        self.deliveryWait = deliveryWait
         self.shellInFront = shellInFront
         self.registry = registry
         self.agents = agents
@@ -102,7 +106,7 @@ final class AgentInputQueue: Sendable {
             } else {
                 do {
                     outcome = try await deliver(sessionID, next.text, next.adapter)
-                        ? (.delivered, nil) : (.unconfirmed, "typed and submitted, but the agent showed no sign of taking it (no prompt-submit hook, no busy screen)")
+                        ? (.delivered, nil) : (.unconfirmed, "typed and submitted, but the agent showed no sign of taking it (no prompt-submit hook, no busy screen, the draft still in its input box)")
                 } catch {
                     outcome = (.failed, "\(error)")
                 }
@@ -120,25 +124,26 @@ final class AgentInputQueue: Sendable {
         }
     }
 
-    /// Nil once the agent is idle; else why the text cannot be typed (stopping, session gone, timeout).
+    /// Nil once the agent is idle; else why the text cannot be typed (stopping, session gone,
+    /// timeout). Sleeps on the agent's next status change, looking again after a quiet second.
     private func waitUntilReady(_ sessionID: String) async -> String? {
         let began = time.now
-        let end = began + Self.deliveryWait
-        var rounds = 0
+        let wait = deliveryWait()
+        let end = began + wait
         while time.now < end {
             if Task.isCancelled { return "the daemon stopped before the agent could take it" }
             guard lookup.live(sessionID) != nil else { return "session \(sessionID) ended before its agent could take it" }
+            let change = agents.nextChange(sessionID)
             guard let status = agents.status(sessionID) else { return nil }
             if status.state == .idle, !agents.isHeld(sessionID) { return nil }
-            rounds += 1
+            if await change.wait(timeout: min(Self.quietRecheck, end - time.now), on: time) { continue }
             // An agent that exited mid-turn (or never started) leaves a shell: fail, not wait an hour.
-            if rounds % Self.shellCheckRounds == 0, !agents.isHeld(sessionID), await shellInFront(sessionID) {
+            if !Task.isCancelled, !agents.isHeld(sessionID), await shellInFront(sessionID) {
                 if status.state != .starting { return "the agent exited (a shell is in front); send the text again to type it into the shell" }
                 if time.now - began > Self.startWait { return "the agent did not start within \(Self.startWait); look at the session's screen (tether tail)" }
             }
-            try? await time.sleep(for: Self.stateCheckInterval)
         }
-        return "the agent was not idle within \(Self.deliveryWait); it may be stuck: look at its screen (tether tail)"
+        return "the agent was not idle within \(wait) (timeouts.agent_input_wait); it may be stuck: look at its screen (tether tail)"
     }
 
     private func finish(_ inputID: String, sessionID: String, _ outcome: InputReceipt.State, reason: String?) {

@@ -19,6 +19,9 @@ final class AgentWatch: Sendable {
     private let held = Mutex<Set<String>>([])
     /// Prompt-submit hooks (UserPromptSubmit, BeforeAgent) per session: what confirms a submit.
     private let submitCounts = Mutex<[String: Int]>([:])
+    /// Per session someone waits on, the event its next status change (or a hold's release) fires;
+    /// taken out as it fires, so the next waiter gets a fresh one.
+    private let changes = Mutex<[String: AsyncEvent]>([:])
     /// Told of every status change, for the notices to initiators; set once the input side exists.
     private let notifier = Mutex<AgentNotifier?>(nil)
     private let lookup: SessionLookup
@@ -109,11 +112,31 @@ final class AgentWatch: Sendable {
 
     /// Holds session `id`'s queue (an agent restart under way) until ``release(_:)``.
     func hold(_ id: String) { held.withLock { _ = $0.insert(id) } }
-    func release(_ id: String) { held.withLock { _ = $0.remove(id) } }
+    func release(_ id: String) {
+        held.withLock { _ = $0.remove(id) }
+        changed(id)
+    }
     func isHeld(_ id: String) -> Bool { held.withLock { $0.contains(id) } }
+
+    /// The event session `id`'s next status change fires. Taken before the status is read, so a
+    /// change between the read and the wait is not missed.
+    func nextChange(_ id: String) -> AsyncEvent {
+        changes.withLock { changes in
+            if let event = changes[id] { return event }
+            let event = AsyncEvent()
+            changes[id] = event
+            return event
+        }
+    }
+
+    /// Wakes whoever waits on session `id`'s next change.
+    private func changed(_ id: String) {
+        changes.withLock { $0.removeValue(forKey: id) }?.fire()
+    }
 
     /// Stops following session `id`'s agent (another program took its place).
     func forget(_ id: String) {
+        changed(id)
         trackers.withLock { _ = $0.removeValue(forKey: id) }
         readings.withLock { _ = $0.removeValue(forKey: id) }
         kinds.withLock { _ = $0.removeValue(forKey: id) }
@@ -142,6 +165,7 @@ final class AgentWatch: Sendable {
         } catch {
             logger.warning("the agent state of a session could not be recorded", metadata: ["session.id": "\(id)", "error": "\(error)"])
         }
+        changed(id)
     }
 
     /// Drops the trackers of sessions no longer live, before one for `id` is added.
@@ -151,5 +175,7 @@ final class AgentWatch: Sendable {
         readings.withLock { readings in for key in gone { readings[key] = nil } }
         kinds.withLock { kinds in for key in gone { kinds[key] = nil } }
         submitCounts.withLock { counts in for key in gone { counts[key] = nil } }
+        let waited = changes.withLock { changes in gone.compactMap { changes.removeValue(forKey: $0) } }
+        for event in waited { event.fire() }
     }
 }

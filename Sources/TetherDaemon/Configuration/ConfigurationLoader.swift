@@ -164,6 +164,7 @@ public struct ConfigurationLoader: Sendable {
             try r.read("redis_block", into: &config.timeouts.redisBlock, in: timeout)
             try r.read("event_handler", into: &config.timeouts.eventHandler, in: timeout)
             try r.read("shutdown", into: &config.timeouts.shutdown, in: TetherConfiguration.Bounds.shutdown)
+            try r.read("agent_input_wait", into: &config.timeouts.agentInputWait, in: TetherConfiguration.Bounds.agentInputWait)
         }
         try root.section("limits") { r in
             try r.read("bounded_state", into: &config.limits.boundedState, in: TetherConfiguration.Bounds.boundedState)

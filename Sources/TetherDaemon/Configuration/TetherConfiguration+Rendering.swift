@@ -46,6 +46,7 @@ extension TetherConfiguration {
             ("timeouts.redis_block", seconds(timeouts.redisBlock)),
             ("timeouts.event_handler", seconds(timeouts.eventHandler)),
             ("timeouts.shutdown", seconds(timeouts.shutdown)),
+            ("timeouts.agent_input_wait", seconds(timeouts.agentInputWait)),
             ("limits.bounded_state", String(limits.boundedState)),
             ("limits.max_sessions", String(limits.maxSessions)),
             ("limits.capture_history_lines", String(limits.captureHistoryLines)),

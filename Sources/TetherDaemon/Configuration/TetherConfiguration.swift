@@ -84,6 +84,8 @@ public struct TetherConfiguration: Sendable, Equatable {
         public var redisBlock = 5.0
         public var eventHandler = 5.0
         public var shutdown = 5.0
+        /// How long a text sent to a followed agent waits for it to be idle before its receipt fails.
+        public var agentInputWait = 3600.0
     }
 
     public struct Limits: Sendable, Equatable {
@@ -151,6 +153,8 @@ extension TetherConfiguration {
         public static let captureHistoryLines = 0...100_000
         /// Above the 40 ms some agents ignore Enter for after a paste; below a pause a person notices.
         public static let submitSettle = 0.01...5.0
+        /// From a few seconds (scripts that would rather fail fast) to a day (agents left on long tasks).
+        public static let agentInputWait = 10.0...86_400.0
         public static let websocketQueue = 16...1_000_000
     }
 }

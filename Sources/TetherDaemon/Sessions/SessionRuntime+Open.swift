@@ -55,6 +55,7 @@ extension SessionRuntime {
         let delivery = SessionInputSender(lookup: lookup, recorder: recorder, bridge: bridge, poller: poller, time: time,
                                           agents: agents, submitter: submitter, exits: exits, queue: nil)
         let queue = AgentInputQueue(registry: registry, agents: agents, lookup: lookup, time: time, logger: logger,
+                                    deliveryWait: { .milliseconds(Int64(settings.current.timeouts.agentInputWait * 1000)) },
                                     announce: { bus.publish(.inputChanged($0)) },
                                     shellInFront: { id in await delivery.shellInFront(id) },
                                     deliver: { id, text, adapter in try await delivery.deliverQueued(id, text, adapter: adapter) })
