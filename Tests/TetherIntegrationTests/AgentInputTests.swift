@@ -7,10 +7,10 @@ import TetherClient
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct AgentInputTests {
     /// A daemon whose `claude` is the fake agent with `arguments`, one session running it, idle.
-    func start(_ arguments: String = "", flavour: String = "claude") async throws -> (daemon: APIDaemon, id: String, events: String) {
+    func start(_ arguments: String = "", flavour: String = "claude", timeouts: String = "") async throws -> (daemon: APIDaemon, id: String, events: String) {
         let events = NSTemporaryDirectory() + "tether-input-\(UUID().uuidString).events"
         let command = "\(Binaries.fakeAgent) --flavour \(flavour) --work-ms 800 --events \(events) \(arguments)"
-        let daemon = try await APIDaemon(configuration: "agents: {\(flavour): {command: \"\(command)\"}}")
+        let daemon = try await APIDaemon(configuration: "agents: {\(flavour): {command: \"\(command)\"}}", timeouts: timeouts)
         let created = try daemon.client.send("POST", "/sessions", json: ["computer": daemon.computer, "project_dir": daemon.project, "agent": flavour])
         guard let id = created.object["session_id"] as? String else { throw SandboxError("create: \(created.text)") }
         guard await eventually({ (try? daemon.client.get("/sessions/\(id)").object["agent_state"] as? String) == "idle" }) else {
@@ -88,6 +88,19 @@ struct AgentInputTests {
         #expect(submits(path) == ["a quick question, please"], "\(submits(path))")
         let ignored = events(path).compactMap { $0["enter_ignored"] as? String }
         #expect(ignored.isEmpty, "one Enter, taken: \(ignored)")
+    }
+
+    @Test func aTextWaitingLongerThanTheConfiguredWaitFailsWithTheReasonAndIsNeverTyped() async throws {
+        let (daemon, id, path) = try await start("--work-ms 60000", timeouts: "agent_input_wait: 10")
+        defer { daemon.remove() }
+        let first = try send(daemon, id, "a long task")
+        #expect(await eventually { receiptState(daemon, first.inputID) == "delivered" })
+        let waiting = try send(daemon, id, "behind the long task")
+        #expect(waiting.state == "queued")
+        #expect(await eventually(timeout: .seconds(30)) { receiptState(daemon, waiting.inputID) == "failed" })
+        let reason = (try? daemon.client.get("/inputs/\(waiting.inputID)").object["reason"] as? String) ?? nil
+        #expect(reason?.contains("timeouts.agent_input_wait") == true, "\(reason ?? "no reason")")
+        #expect(submits(path) == ["a long task"])
     }
 
     @Test func aPaneInCopyModeIsTakenOutOfItAndSendWaitReportsTheReceipt() async throws {
