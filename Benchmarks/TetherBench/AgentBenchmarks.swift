@@ -20,6 +20,33 @@ enum AgentBenchmark {
         if posix_spawn(&child, argv[0]!, nil, nil, argv, environ) == 0 { waitpid(child, nil, 0) }
     }
 
+    /// Two screens that change every second, as shell scripts in a temporary directory: `date`
+    /// output (plain ASCII), and a Claude Code screen mid-turn (its reply, the spinner line with
+    /// `esc to interrupt`, the input box between rules) redrawn with a new count.
+    static func screenScripts() throws -> [(name: String, path: String)] {
+        let directory = NSTemporaryDirectory() + "tether-bench-screens-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let ascii = "while :; do date +%s%N; sleep 1; done\n"
+        let agent = """
+            i=0
+            while :; do
+              i=$((i+1))
+              printf '\\033[H\\033[2J⏺ Reading the files the task names.\\n  ⎿  Read 120 lines\\n\\n'
+              printf '✻ Thinking… (%ss · ↑ 1.2k tokens · esc to interrupt)\\n\\n' "$i"
+              printf '────────────────────────────────────────\\n> \\n────────────────────────────────────────\\n  ? for shortcuts\\n'
+              sleep 1
+            done
+
+            """
+        var scripts: [(String, String)] = []
+        for (name, text) in [("plain ASCII (`date`)", ascii), ("an agent's own (spinner, rules, input box)", agent)] {
+            let path = directory + "/screen-\(scripts.count).sh"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            scripts.append((name, path))
+        }
+        return scripts
+    }
+
     static func run(sessions count: Int, seconds: Int) throws -> [String] {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
         var lines = ["## Agents (tetherd release build, out of process, the fixture fake agent)", ""]
@@ -75,28 +102,33 @@ enum AgentBenchmark {
         lines += ["### `send` to the delivered receipt on an idle fake agent (paste, settle 0.15 s, Enter, confirmed), 100 messages", "",
                   "| p50 | p99 | max | n |", "|---|---|---|---|", row(sendLatencies), ""]
 
-        // Polling cost: sessions whose screen changes every second, followed as agents or plain.
-        let loop = "while :; do date +%s%N; sleep 1; done"
-        var cpu: [String: Double] = [:]
-        for followed in [false, true] {
-            let configuration = followed ? "agents: {claude: {command: \"sh -c '\(loop)' #\"}}" : ""
-            let world = try DaemonUnderTest(binary: "tetherd", configuration: configuration)
-            for _ in 0..<count {
-                var body: [String: Any] = ["computer": "bench", "project_dir": world.root + "/home"]
-                if followed { body["agent"] = "claude" } else { body["shell"] = true; body["command"] = loop }
-                _ = try world.client.send("POST", "/sessions", json: body)
-            }
-            sleep(5)
-            let before = world.cpuSeconds
-            sleep(UInt32(seconds))
-            cpu[followed ? "agents" : "plain"] = world.cpuSeconds - before
-            world.stop()
-        }
-        let plain = cpu["plain"] ?? 0, agents = cpu["agents"] ?? 0
+        // Polling cost: sessions whose screen changes every second, plain or followed as agents,
+        // once with a plain-ASCII screen (the byte-scan fast path) and once with an agent's own
+        // screen (box rules, a spinner line, the input box: read in full on every change).
+        let screens = try Self.screenScripts()
         lines += ["### Polling \(count) sessions whose screen changes every second, \(seconds) s: daemon CPU", "",
-                  "| plain sessions | followed as agents (screen checks) | ratio |", "|---|---|---|",
-                  String(format: "| %.2f s (%.2f%%) | %.2f s (%.2f%%) | %.2f |", plain, plain / Double(seconds) * 100, agents,
-                         agents / Double(seconds) * 100, plain > 0 ? agents / plain : 0), ""]
+                  "| screen | plain sessions | followed as agents (screen checks) | ratio |", "|---|---|---|---|"]
+        for (name, script) in screens {
+            var cpu: [Bool: Double] = [:]
+            for followed in [false, true] {
+                let configuration = followed ? "agents: {claude: {command: \"sh \(script) #\"}}" : ""
+                let world = try DaemonUnderTest(binary: "tetherd", configuration: configuration)
+                for _ in 0..<count {
+                    var body: [String: Any] = ["computer": "bench", "project_dir": world.root + "/home"]
+                    if followed { body["agent"] = "claude" } else { body["shell"] = true; body["command"] = "sh \(script)" }
+                    _ = try world.client.send("POST", "/sessions", json: body)
+                }
+                sleep(5)
+                let before = world.cpuSeconds
+                sleep(UInt32(seconds))
+                cpu[followed] = world.cpuSeconds - before
+                world.stop()
+            }
+            let plain = cpu[false] ?? 0, agents = cpu[true] ?? 0
+            lines.append(String(format: "| %@ | %.2f s (%.2f%%) | %.2f s (%.2f%%) | %.2f |", name, plain, plain / Double(seconds) * 100, agents,
+                                agents / Double(seconds) * 100, plain > 0 ? agents / plain : 0))
+        }
+        lines.append("")
         return lines
     }
 }
