@@ -31,7 +31,8 @@ extension APIRoutes {
         return APIResponse.json(receipt.jsonBytes)
     }
 
-    /// `POST /sessions/{id}/answer` with `{"choice": 2}`: answers the agent's open dialog by number.
+    /// `POST /sessions/{id}/answer` with `{"choice": 2}`: answers the agent's open dialog by number,
+    /// on this computer or, for a peer's session, on its host (a Tether daemon only).
     func answer(_ request: Request, id: String) async -> Response {
         var body: JSONBody
         switch await JSONBody.read(request) {
@@ -40,19 +41,23 @@ extension APIRoutes {
         }
         let choice = body.int("choice", default: 0, range: 1...99)
         guard body.problems.isEmpty, choice > 0 else { return APIResponse.problems(body.problems.isEmpty ? [.missing(["body", "choice"])] : body.problems) }
-        do {
+        let answered = Array(#"{"status":"success"}"#.utf8)
+        // A session of another computer is answered by its host (Tether's own `answer` command).
+        return await onSession(id, request, action: "answer", local: {
             try await environment.commands.answer(sessionID: id, choice: choice)
-            return APIResponse.json(Array(#"{"status":"success"}"#.utf8))
-        } catch {
-            return APIResponse.error(error, action: "answer")
-        }
+            return APIResponse.json(answered)
+        }, remote: { host, peers in
+            try await peers.answer(on: host, sessionID: id, choice: choice)
+            return APIResponse.json(answered)
+        })
     }
 
     /// The largest `agent-restart` body: `{"agent": "claude"}` and room for nothing else of note.
     static let maximumRestartBody = 4 << 10
 
     /// `POST /sessions/{id}/agent-restart`, the body empty or `{"agent": "claude"}`: the agent is
-    /// stopped (Ctrl-C until its shell is back) and resumes its conversation, with its hooks.
+    /// stopped (Ctrl-C until its shell is back) and resumes its conversation, with its hooks; a
+    /// peer's session is restarted by its host.
     func agentRestart(_ request: Request, id: String) async -> Response {
         var agent: String?
         do {
@@ -68,12 +73,15 @@ extension APIRoutes {
             return APIResponse.detail("the agent-restart body is larger than \(Self.maximumRestartBody) bytes; send {\"agent\": NAME} or nothing",
                                       status: .contentTooLarge)
         }
-        do {
+        let restarted = Array(#"{"status":"success"}"#.utf8)
+        // A session of another computer is restarted by its host (`agent_restart`, PROTOCOL.md §3).
+        return await onSession(id, request, action: "agent restart", local: {
             try await environment.commands.restartAgent(sessionID: id, agent: agent)
-            return APIResponse.json(Array(#"{"status":"success"}"#.utf8))
-        } catch {
-            return APIResponse.error(error, action: "agent restart")
-        }
+            return APIResponse.json(restarted)
+        }, remote: { host, peers in
+            try await peers.restartAgent(on: host, sessionID: id, agent: agent)
+            return APIResponse.json(restarted)
+        })
     }
 
     /// `POST /sessions/{id}/agent-hook?agent=claude&event=Stop`: the body is the hook's JSON as the

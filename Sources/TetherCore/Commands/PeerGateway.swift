@@ -52,12 +52,31 @@ public protocol PeerGateway: Sendable {
     /// question) to `computer` about this computer's session `sessionID`, sent without reading a
     /// reply (PROTOCOL.md §2); throws when `computer` is not online or Redis is unreachable.
     func sendAgentNotice(on computer: String, sessionID: String, kind: AgentNoticeKind, text: String?) async throws
+
+    /// `agent_restart [agent]` to a session of `computer`: its agent (the session's own when nil;
+    /// else claude, gemini or codex, the names the wire knows) is stopped and resumes its conversation.
+    func restartAgent(on computer: String, sessionID: String, agent: String?) async throws
+
+    /// `answer <choice>` (Tether's own command) to a session of `computer`: the choice numbered
+    /// `choice` of its agent's open dialog; the host's refusal (no dialog, no such choice) is
+    /// `.invalidRequest` with its reason, and a host that cannot answer dialogs (a Python daemon) says so.
+    func answer(on computer: String, sessionID: String, choice: Int) async throws
 }
 
 extension PeerGateway {
     /// A gateway without notices (test doubles) says so.
     public func sendAgentNotice(on computer: String, sessionID: String, kind: AgentNoticeKind, text: String?) async throws {
         throw TetherError(.unavailable, "agent notices to \(computer) are not supported by this gateway")
+    }
+
+    /// A gateway without agent commands (test doubles) says so.
+    public func restartAgent(on computer: String, sessionID: String, agent: String?) async throws {
+        throw TetherError(.unavailable, "agent restarts on \(computer) are not supported by this gateway")
+    }
+
+    /// A gateway without agent commands (test doubles) says so.
+    public func answer(on computer: String, sessionID: String, choice: Int) async throws {
+        throw TetherError(.unavailable, "answering dialogs on \(computer) is not supported by this gateway")
     }
 }
 

@@ -63,6 +63,7 @@ extension PeerCommand {
             self = .stopNotifications(sessionID: try argument(0, "the session id"),
                                       callerID: arguments.count > 1 && !arguments[1].isEmpty ? arguments[1] : nil)
         case "watch_screen": self = .watchScreen(leaseSeconds: try Self.leaseSeconds(arguments.first))
+        case "answer": self = .answer(choice: try Self.choice(arguments.first))
         default:
             if let key = KeyPress.Key(rawValue: name) {
                 self = .key(try KeyPress(key, arguments: arguments))
@@ -99,7 +100,24 @@ extension PeerCommand {
         case .endSession(let session): session.map { [$0] } ?? []
         case .stopNotifications(let session, let caller): [session] + (caller.map { [$0] } ?? [])
         case .watchScreen(let seconds): seconds.map { [String($0)] } ?? []
+        case .answer(let choice): [String(choice)]
         }
+    }
+
+    /// The numbers a dialog's choice can have: the agent CLIs number theirs from 1, and no dialog
+    /// has more than a handful (the API takes the same range).
+    public static let choiceRange = 1...99
+
+    /// `answer`'s choice: a whole number in ``choiceRange``.
+    private static func choice(_ argument: String?) throws(RedisProtocolError) -> Int {
+        guard let argument, !argument.isEmpty else {
+            throw RedisProtocolError(.invalidArguments, field: "answer", "answer needs the choice's number (\(choiceRange.lowerBound) to \(choiceRange.upperBound)) as argument 1.")
+        }
+        guard let choice = Int(argument), choiceRange.contains(choice) else {
+            throw RedisProtocolError(.invalidArguments, field: "answer",
+                                     "answer takes the choice's number, a whole number from \(choiceRange.lowerBound) to \(choiceRange.upperBound); '\(argument.prefix(32))' is not one.")
+        }
+        return choice
     }
 
     /// `watch_screen`'s lease: absent or empty for the default, else whole seconds, 0 or more.

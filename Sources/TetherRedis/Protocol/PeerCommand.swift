@@ -33,6 +33,10 @@ public enum PeerCommand: Sendable, Equatable {
     /// answers `NO_HANDLER`). The host writes the session's screens to ``ScreenStream`` while the
     /// lease holds; nil asks for ``ScreenStream/defaultLease``, 0 releases the sender's lease.
     case watchScreen(leaseSeconds: Int?)
+    /// `answer <choice>` with the `session_id` field: Tether's own (a Python host answers
+    /// `NO_HANDLER`). The host types the choice into the agent's open dialog, refusing a session
+    /// not waiting on one or a number the dialog does not offer.
+    case answer(choice: Int)
     /// A name without a handler: answer with ``ReplyEnvelope/noHandler(for:)``.
     case unknown(name: String)
 
@@ -70,6 +74,7 @@ public enum PeerCommand: Sendable, Equatable {
         case .sessionTerminated: "session_terminated"
         case .stopNotifications: "stop_notifications"
         case .watchScreen: "watch_screen"
+        case .answer: "answer"
         case .unknown(let name): name
         }
     }
@@ -78,7 +83,7 @@ public enum PeerCommand: Sendable, Equatable {
     public var requiresSession: Bool {
         switch self {
         case .getSessionData, .message, .changeDirectory, .startAgent, .resumeAgent, .restartAgent, .key, .rename,
-             .sessionTerminated, .watchScreen:
+             .sessionTerminated, .watchScreen, .answer:
             true
         case .newSession, .listSessions, .listProjects, .listTodos, .getComputerInfo, .stopNotification,
              .inputNotification, .endSession, .stopNotifications, .unknown:
@@ -91,7 +96,7 @@ public enum PeerCommand: Sendable, Equatable {
     public var expectsReply: Bool {
         switch self {
         case .newSession, .listSessions, .listProjects, .listTodos, .getComputerInfo, .getSessionData, .endSession,
-             .sessionTerminated, .stopNotifications, .watchScreen:
+             .sessionTerminated, .stopNotifications, .watchScreen, .answer:
             true
         default:
             false

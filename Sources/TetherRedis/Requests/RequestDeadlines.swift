@@ -12,12 +12,18 @@ public enum RequestDeadlines {
     /// the reply to report whether the text arrived; typing into tmux is a session command's cost,
     /// so the same 5 s.
     public static let input: Duration = .seconds(5)
+    /// `agent_restart`: the host presses Ctrl-C pairs until the agent exits (at most three rounds
+    /// of up to 3 s each on a Tether host, SessionSteering) before it types the resume, so 5 s
+    /// would give up on a restart still under way; 12 s covers the host's worst case and a little
+    /// more. A Python host replies at once.
+    public static let agentRestart: Duration = .seconds(12)
 
     /// The deadline PROTOCOL.md §2 gives `command`.
     public static func deadline(for command: PeerCommand) -> Duration {
         switch command {
         case .listSessions, .listProjects, .listTodos, .getComputerInfo, .stopNotifications: listing
-        case .message, .key: input
+        case .message, .key, .answer: input
+        case .restartAgent: agentRestart
         default: sessionCommand
         }
     }

@@ -112,6 +112,10 @@ public struct RequestHandler: Sendable {
             try await commands.rename(sessionID: session, words: words)
             return ReplyEnvelope.success()
         case .watchScreen(let seconds): return try await watchScreen(session, leaseSeconds: seconds, watcher: request.initiator)
+        case .answer(let choice):
+            // A refusal (no dialog open, no such choice) travels back as the error envelope, its reason intact.
+            try await commands.answer(sessionID: session, choice: choice)
+            return ReplyEnvelope.success()
         case .unknown(let name):
             return ReplyEnvelope.noHandler(for: name)
         }
