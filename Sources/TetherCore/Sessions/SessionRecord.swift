@@ -43,7 +43,8 @@ public struct SessionRecord: Sendable, Equatable {
     public var cpuSeconds: Double?
     public var memoryBytes: Int?
     /// What its agent is doing, from its hooks and its screen; kept in memory only (a restarted
-    /// daemon learns it again from the next hook or poll), nil when no agent was launched.
+    /// daemon follows an adopted session's agent again from `starting`, which its screen settles
+    /// within a few polls), nil when no agent is followed.
     public var agent: AgentStatus?
 
     public init(sessionID: String, computerName: String, tmuxSessionName: String, createdAt: Timestamp) {

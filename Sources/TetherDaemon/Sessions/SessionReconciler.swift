@@ -15,6 +15,11 @@ struct SessionReconciler: Sendable {
     let scopes: SessionScopeController
     let temp: SessionTempDirectory
     let files: BlockingWorker
+    /// Follows the agents of adopted sessions again.
+    let agents: AgentWatch
+    /// Tells whether an adopted session's agent is still in front.
+    let exits: AgentExitWaiter
+    let settings: LiveConfiguration
     let computer: String
     let time: TimeSource
     let logger: Logger
@@ -54,13 +59,28 @@ struct SessionReconciler: Sendable {
     }
 
     /// A session whose tmux is running: live again (a creation cut short by the restart is finished),
-    /// accounted and polled.
+    /// accounted, its agent followed again, and polled.
     private func adopt(_ row: SessionRecord) async throws {
         var record = row
         if record.status == .creating { record.status = .active }
         try await recorder.recordAdopted(Session(record), rowChanged: record != row)
         if let pid = (try? await bridge.paneState(record.tmuxSessionName))??.pid { accountant.track(record.sessionID, pid: pid) }
+        await followAgain(record)
         poller.start(sessionID: record.sessionID, tmuxName: record.tmuxSessionName, directory: record.workingDirectory)
+    }
+
+    /// The agent state lives in memory only, and an idle agent sends no hook until someone submits
+    /// (Codex none before a turn ends), so an adopted agent is followed again from `starting`: its
+    /// screen settles the state within a few polls, and texts for it are queued, not typed with
+    /// their Enter. Not when the record's agent has exited (its shell is in front again): a tracker
+    /// there would only hold texts for the shell in a queue.
+    private func followAgain(_ record: SessionRecord) async {
+        guard let name = record.activeAgent else { return }
+        let command = settings.current.agents[name]?.command ?? name
+        guard let kind = AgentLauncher.kind(name: name, command: command) else { return }
+        if (try? await exits.shellInForeground(record.tmuxSessionName)) == true { return }
+        await agents.launched(record.sessionID, kind: AgentKind(rawValue: kind.rawValue) ?? .other)
+        logger.info("agent followed again", metadata: ["session.id": "\(record.sessionID)", "session.agent": "\(name)"])
     }
 }
 

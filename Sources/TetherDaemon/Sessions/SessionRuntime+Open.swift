@@ -79,7 +79,8 @@ extension SessionRuntime {
                                                                               exits: exits),
                                      hooks: AgentHookReceiver(lookup: lookup, recorder: recorder, watch: agents, transcripts: transcriptStore, logger: logger))
         let reconciler = SessionReconciler(store: store, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,
-                                           scopes: scopes, temp: temp, files: files, computer: computer, time: time, logger: logger)
+                                           scopes: scopes, temp: temp, files: files, agents: agents, exits: exits, settings: settings,
+                                           computer: computer, time: time, logger: logger)
         let observer = SessionObserver(lookup: lookup, ledger: ledger, recorder: recorder, ender: ender, agents: agents, time: time, logger: logger)
         let stats = SystemStatsReader(diskPath: directoryPart(of: configuration.database.path), time: time)
         return SessionRuntime(
