@@ -123,20 +123,30 @@ struct SessionCreator: Sendable {
 
     /// The agent starts in the shell, so the session outlives the agent; a message goes along as its
     /// prompt. The session exists either way: a failure to type is logged, not a failed create.
+    ///
+    /// The agent is followed from before its line is typed: a SessionStart hook that comes at once
+    /// finds its tracker instead of being replaced by a later `starting`, and a text sent meanwhile
+    /// is queued for the agent rather than typed into it with its Enter. Only an agent Tether knows
+    /// is followed: another's state and input stay the shell's.
     private func typeFirstInput(_ id: String, _ request: NewSessionRequest, agentCommand: String?) async {
+        var followed = false
         do {
             if let agentCommand, let agent = request.agent {
                 let prompt = request.message.flatMap { $0.isEmpty ? nil : SessionInputSender.shellQuote($0) }
                 let line = try await files.run { [launcher, temp] in
                     try launcher.commandLine(name: agent, command: agentCommand, arguments: prompt, sessionID: id, tempDirectory: temp.path(for: id))
                 }
+                if let kind = AgentLauncher.kind(name: agent, command: agentCommand) {
+                    await agents.launched(id, kind: AgentKind(rawValue: kind.rawValue) ?? .other)
+                    followed = true
+                }
                 try await input.sendMessage(id, line, adapter: request.origin, asShellCommand: true)
-                // Only an agent Tether knows is followed: another's state and input stay the shell's.
-                if let kind = AgentLauncher.kind(name: agent, command: agentCommand) { await agents.launched(id, kind: AgentKind(rawValue: kind.rawValue) ?? .other) }
             } else if let message = request.message, !message.isEmpty {
                 try await input.sendMessage(id, message, adapter: request.origin)
             }
         } catch {
+            // No agent started, so none is followed: texts go to the shell, as in a plain session.
+            if followed { agents.forget(id) }
             logger.error("session created, but its first input could not be typed", metadata: ["session.id": "\(id)", "error": "\(error)"])
         }
     }
