@@ -28,15 +28,36 @@ struct AgentHookReceiver: Sendable {
             throw TetherError(.notFound, "no session \(sessionID) on this computer; a hook names the session its agent runs in")
         }
         logger.debug("agent hook", metadata: ["session.id": "\(sessionID)", "agent.name": "\(agent)", "agent.event": "\(event)"])
-        // The transcript's path comes from the agent (SessionStart), never guessed; kept with the row.
-        if let path = parsed.transcriptPath, !path.isEmpty, lookup.live(sessionID)?.record.nativeLogFile != path {
-            try await recorder.update(sessionID) { $0.nativeLogFile = path }
+        // The transcript's path comes from the agent (SessionStart), never guessed; its own
+        // conversation id too, which an agent restart resumes by. Both kept with the row, written
+        // only when new (a hook per tool call must not cost a write each).
+        let path = parsed.transcriptPath.flatMap { $0.isEmpty ? nil : $0 }
+        let native = parsed.agentSessionID.flatMap(Self.conversationID)
+        let record = lookup.live(sessionID)?.record
+        if (path != nil && record?.nativeLogFile != path) || (native != nil && record?.nativeSessionID != native) {
+            try await recorder.update(sessionID) {
+                if let path { $0.nativeLogFile = path }
+                if let native { $0.nativeSessionID = native }
+            }
         }
         // The turn's final text, for a transcript read before the agent's file has it.
         if parsed.event == .stop, let text = parsed.lastAssistantMessage, !text.isEmpty {
             transcripts.turnEnded(sessionID, text: text)
         }
         await watch.hook(sessionID, parsed)
+    }
+
+    /// The longest agent conversation id kept: the CLIs use UUIDs (36 characters); anything much
+    /// longer is not one, and it is typed into a shell on a restart.
+    static let maximumConversationIDLength = 128
+
+    /// `id` when it looks like an agent's conversation id (letters, digits, `-`, `_`, `.`, `:`, of a
+    /// bounded length); nil otherwise, so a malformed payload never puts odd text on the resume line.
+    static func conversationID(_ id: String) -> String? {
+        guard !id.isEmpty, id.count <= maximumConversationIDLength,
+              id.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.:".unicodeScalars.contains($0)) })
+        else { return nil }
+        return id
     }
 
     static func events(of kind: AgentLauncher.Kind) -> [String] {

@@ -5,8 +5,6 @@ import TetherTerminal
 /// `agent`, `agent_resume`, `agent_restart` and `rename` (PROTOCOL.md §3). Each is typed into the
 /// session's shell as the Python daemon does, and recorded on the session's row.
 struct SessionSteering: Sendable {
-    /// How each agent CLI picks up its last conversation in the session's directory.
-    static let resumeArguments: [String: String] = ["claude": "--continue", "gemini": "--resume latest", "codex": "resume --last"]
     /// Interrupts that end a running agent before a restart (Ctrl-C twice: the agent CLIs ask to confirm the first).
     static let restartInterrupts = 2
     /// How long a restart waits for the agent to exit after a pair of Ctrl-C before pressing them
@@ -37,29 +35,32 @@ struct SessionSteering: Sendable {
     }
 
     /// `agent <name> [mode] [arguments]`: the configured command, then the arguments each quoted.
+    /// A new conversation: the previous agent's own id no longer names what runs here.
     func startAgent(_ id: String, agent: String, mode: String?, arguments: [String]) async throws {
         let command = try configuredCommand(agent)
         let quoted = arguments.isEmpty ? nil : arguments.map(SessionInputSender.shellQuote).joined(separator: " ")
         let line = try await launchLine(id, agent: agent, command: command, arguments: quoted)
-        try await input.sendMessage(id, line, adapter: RedisOrigin.name, asShellCommand: true)
-        if let kind = AgentLauncher.kind(name: agent, command: command) { await agents.launched(id, kind: AgentKind(rawValue: kind.rawValue) ?? .other) } else { agents.forget(id) }
-        try await recorder.update(id) {
+        try await launch(id, agent: agent, command: command, line: line) {
             $0.activeAgent = agent
+            $0.nativeSessionID = nil
             if let mode { $0.thinkingMode = mode }
         }
     }
 
-    /// `agent_resume [agent]`: the agent (the session's own when not named) continues its last conversation.
+    /// `agent_resume [agent]`: the agent (the session's own when not named) continues its
+    /// conversation: this session's own by the id its hooks reported, else its last one in the
+    /// directory (``resumeArguments(kind:nativeSessionID:)``).
     func resumeAgent(_ id: String, agent: String?) async throws {
         let session = try await lookup.accepting(id)
         guard let name = agent ?? session.record.activeAgent else {
             throw TetherError(.invalidRequest, "session \(id) runs no agent; name the agent to resume (claude, gemini or codex)")
         }
         let command = try configuredCommand(name)
-        let line = try await launchLine(id, agent: name, command: command, arguments: Self.resumeArguments[name])
-        try await input.sendMessage(id, line, adapter: RedisOrigin.name, asShellCommand: true)
-        if let kind = AgentLauncher.kind(name: name, command: command) { await agents.launched(id, kind: AgentKind(rawValue: kind.rawValue) ?? .other) } else { agents.forget(id) }
-        try await recorder.update(id) { $0.activeAgent = name }
+        // The stored id is the conversation of the session's own agent; another agent's CLI would not know it.
+        let native = name == session.record.activeAgent ? session.record.nativeSessionID : nil
+        let arguments = AgentLauncher.kind(name: name, command: command).map { Self.resumeArguments(kind: $0, nativeSessionID: native) }
+        let line = try await launchLine(id, agent: name, command: command, arguments: arguments)
+        try await launch(id, agent: name, command: command, line: line) { $0.activeAgent = name }
     }
 
     /// `agent_restart [agent]` and `POST /sessions/{id}/agent-restart`: Ctrl-C pairs until the
@@ -98,6 +99,31 @@ struct SessionSteering: Sendable {
         _ = try await lookup.accepting(id)
         let title = "[\(lookup.computer)] \(words)"
         try await recorder.update(id) { $0.title = title }
+    }
+
+    /// Types the agent's start `line`, followed from before the first key: a hook that comes at
+    /// once finds its tracker (not replaced after it), and a text sent meanwhile waits in the queue
+    /// instead of going into the starting agent with its Enter. The record names the agent first
+    /// too, for the same text; both are taken back when the line cannot be typed.
+    private func launch(_ id: String, agent: String, command: String, line: String, _ change: (inout SessionRecord) -> Void) async throws {
+        let before = try await lookup.accepting(id).record
+        if let kind = AgentLauncher.kind(name: agent, command: command) {
+            await agents.launched(id, kind: AgentKind(rawValue: kind.rawValue) ?? .other)
+        } else {
+            agents.forget(id)
+        }
+        try await recorder.update(id, change)
+        do {
+            try await input.sendMessage(id, line, adapter: RedisOrigin.name, asShellCommand: true)
+        } catch {
+            agents.forget(id)
+            try? await recorder.update(id) {
+                $0.activeAgent = before.activeAgent
+                $0.thinkingMode = before.thinkingMode
+                $0.nativeSessionID = before.nativeSessionID
+            }
+            throw error
+        }
     }
 
     /// The agent's command line with its session's hooks (the settings file written off the pool).
