@@ -46,13 +46,16 @@ final class RawTerminal {
         }
     }
 
-    /// Draws `lines` as the whole screen: the last `rows` of them, each cut to the width.
+    /// Draws `lines` as the whole screen: the last `rows` of them, each cut to the width. Each row
+    /// is erased whole first (`ESC[2K`), as the real CLIs' renderers do: that also drops tmux's
+    /// "wrapped" mark a long command line left on the row, which would make `capture-pane -J` join
+    /// the row drawn there with the next (a rule and the input prompt read as one line).
     func draw(_ lines: [String], cursorRow: Int?) {
         let (columns, rows) = size
         let visible = lines.suffix(rows)
         var frame = "\u{1B}[?25l\u{1B}[H"
         for (index, line) in visible.enumerated() {
-            frame += String(line.prefix(columns)) + "\u{1B}[K" + (index < visible.count - 1 ? "\r\n" : "")
+            frame += "\u{1B}[2K" + String(line.prefix(columns)) + "\u{1B}[K" + (index < visible.count - 1 ? "\r\n" : "")
         }
         frame += "\u{1B}[J"
         if let cursorRow {
