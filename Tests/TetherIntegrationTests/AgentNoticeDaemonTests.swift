@@ -149,7 +149,9 @@ struct AgentNoticeDaemonTests {
         #expect(restarted.status == 200, "\(restarted.text)")
         #expect(await eventually { events(eventLog).filter { $0["start"] != nil }.count == 2 }, "\(events(eventLog))\n\(daemon.transcript(id))")
         let starts = events(eventLog).compactMap { $0["start"] as? [String: Any] }
-        #expect((starts.last?["ignored_arguments"] as? [String])?.contains("--continue") == true, "resumed: \(starts)")
+        // Its own conversation, by the id its SessionStart hook reported, never the directory's latest.
+        let first = try #require(starts.first?["session_id"] as? String)
+        #expect((starts.last?["ignored_arguments"] as? [String])?.suffix(2) == ["--resume", first], "resumed: \(starts)")
         #expect(events(eventLog).contains { $0["interrupt"] != nil }, "the first pair ended the turn: \(events(eventLog))")
         #expect(events(eventLog).contains { $0["exit"] as? String == "exit" }, "the first agent exited: \(events(eventLog))")
         // With its hooks: the new agent's SessionStart reaches the daemon, and its state goes on from starting.
@@ -160,6 +162,8 @@ struct AgentNoticeDaemonTests {
         let cli = try await shell("\(Binaries.directory.appendingPathComponent("tether").path) restart-agent \(id) --socket \(daemon.socket)")
         #expect(cli.status == 0, "\(cli.output)")
         #expect(await eventually { events(eventLog).filter { $0["start"] != nil }.count == 3 }, "\(events(eventLog))")
+        let again = events(eventLog).compactMap { $0["start"] as? [String: Any] }
+        #expect((again.last?["ignored_arguments"] as? [String])?.suffix(2) == ["--resume", again[1]["session_id"] as? String ?? "?"], "\(again)")
 
         let unknown = try daemon.client.request("POST", "/sessions/no-such-session/agent-restart")
         #expect(unknown.status == 404, "\(unknown.text)")

@@ -110,7 +110,9 @@ import Testing
         #expect(await eventually(timeout: Self.remoteWait) { logged(events, named: "start").count == 2 }, "\(beta.transcript(id))")
         #expect(logged(events, named: "exit").compactMap { $0 as? String } == ["exit"], "\(logged(events, named: "exit"))")
         let resumed = logged(events, named: "start").last as? [String: Any]
-        #expect((resumed?["ignored_arguments"] as? [String])?.contains("--continue") == true, "\(String(describing: resumed))")
+        let first = logged(events, named: "start").first as? [String: Any]
+        #expect((resumed?["ignored_arguments"] as? [String])?.suffix(2) == ["--resume", first?["session_id"] as? String ?? "?"],
+                "\(String(describing: resumed))")
         #expect(await eventually(timeout: Self.remoteWait) { agentState(beta, id) == "idle" }, "\(beta.transcript(id))")
     }
 
