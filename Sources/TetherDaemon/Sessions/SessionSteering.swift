@@ -64,8 +64,8 @@ struct SessionSteering: Sendable {
     }
 
     /// `agent_restart [agent]` and `POST /sessions/{id}/agent-restart`: Ctrl-C pairs until the
-    /// agent has exited to the shell (``restartRounds`` at most), then the agent resumes its last
-    /// conversation with its hooks, its state `starting` again. A pane whose shell cannot be told
+    /// agent has exited to the shell (``restartRounds`` at most), then the agent resumes its
+    /// conversation (``resumeAgent(_:agent:)``) with its hooks, its state `starting` again. A pane whose shell cannot be told
     /// (`/proc` hides it) gets one pair and the resume, as the Python daemon does.
     func restartAgent(_ id: String, agent: String?) async throws {
         let session = try await lookup.accepting(id)
@@ -112,8 +112,8 @@ struct SessionSteering: Sendable {
         } else {
             agents.forget(id)
         }
-        try await recorder.update(id, change)
         do {
+            try await recorder.update(id, change)
             try await input.sendMessage(id, line, adapter: RedisOrigin.name, asShellCommand: true)
         } catch {
             agents.forget(id)
