@@ -4,7 +4,7 @@ import Synchronization
 import TetherCore
 
 /// What became of the agent hooks the API was given, for `/metrics`: taken, refused (bad request,
-/// unknown session, too large) or late (the session had ended: a hook of an agent still closing).
+/// unknown session, too large, not the session's token) or late (the session had ended: a hook of an agent still closing).
 public final class AgentHookTally: Sendable {
     private let counts = Mutex((received: 0, rejected: 0, late: 0))
 
@@ -84,9 +84,13 @@ extension APIRoutes {
         })
     }
 
+    /// The header carrying a session's hook token (`tether hook` sends it; never logged), lowercased
+    /// as HTTP header names compare.
+    static let hookTokenHeader = "x-tether-hook-token"
+
     /// `POST /sessions/{id}/agent-hook?agent=claude&event=Stop`: the body is the hook's JSON as the
-    /// agent gave it (`tether hook` sends it). Only for sessions of this computer: a hook runs where
-    /// its agent runs.
+    /// agent gave it (`tether hook` sends it), the session's hook token in ``hookTokenHeader``.
+    /// Only for sessions of this computer: a hook runs where its agent runs.
     func agentHook(_ request: Request, id: String) async -> Response {
         guard let agent = request.query("agent"), !agent.isEmpty, let event = request.query("event"), !event.isEmpty else {
             metrics.hooks.record(rejected: 1)
@@ -101,12 +105,16 @@ extension APIRoutes {
                                       status: .contentTooLarge)
         }
         do {
-            try await environment.commands.agentHook(sessionID: id, agent: agent, event: event, payload: Array(payload.readableBytesView))
+            try await environment.commands.agentHook(sessionID: id, agent: agent, event: event, payload: Array(payload.readableBytesView),
+                                                     token: request.headers.first { $0.name.canonicalName == Self.hookTokenHeader }?.value)
             metrics.hooks.record(received: 1)
             return APIResponse.json(Array(#"{"status":"success"}"#.utf8))
         } catch let error as TetherError where error.code == .gone {
             metrics.hooks.record(late: 1)
             return APIResponse.error(error, action: "agent hook")
+        } catch let error as TetherError where error.code == .forbidden {
+            metrics.hooks.record(rejected: 1)
+            return APIResponse.detail(error.message, status: .forbidden)
         } catch {
             metrics.hooks.record(rejected: 1)
             return APIResponse.error(error, action: "agent hook")

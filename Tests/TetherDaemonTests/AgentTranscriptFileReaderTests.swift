@@ -81,3 +81,20 @@ struct AgentTranscriptFileReaderTests {
         await worker.stop()
     }
 }
+
+extension AgentTranscriptFileReaderTests {
+    /// A hook's `transcript_path` naming a FIFO with no writer: refused at once, never a read that
+    /// holds the file thread.
+    @Test func aFIFOIsRefusedAtOnceNamingThePath() throws {
+        let fifo = NSTemporaryDirectory() + "tether-fifo-\(UUID().uuidString)"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        let started = ContinuousClock.now
+        #expect {
+            try AgentTranscriptFileReader.read(path: fifo, query: AgentTranscriptQuery(tailChars: 0))
+        } throws: { error in
+            (error as? TetherError)?.message.contains("\(fifo) is not a regular file") == true
+        }
+        #expect(ContinuousClock.now - started < .seconds(1))
+    }
+}

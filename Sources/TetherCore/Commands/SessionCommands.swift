@@ -61,8 +61,9 @@ public protocol SessionCommands: Sendable {
     /// `list_todos`: the roadmap of a trusted dir (`[]` for any other path).
     func todos(project: String) async throws -> [TodoItem]
     /// An agent CLI's hook event in a session of this computer (`tether hook`): `payload` is the
-    /// event's JSON as the agent gave it.
-    func agentHook(sessionID: String, agent: String, event: String, payload: [UInt8]) async throws
+    /// event's JSON as the agent gave it, `token` the session's hook token it came with (a hook
+    /// without the session's own is refused, `forbidden`).
+    func agentHook(sessionID: String, agent: String, event: String, payload: [UInt8], token: String?) async throws
     /// Answers the dialog a session's agent has open with the choice numbered `choice`.
     func answer(sessionID: String, choice: Int) async throws
     /// A peer's `stop_notification` / `input_notification` about its session `sessionID`: typed
@@ -86,7 +87,7 @@ extension SessionCommands {
     public func restartAgent(sessionID: String, agent: String?) async throws { throw Self.unsupported("agent_restart") }
     public func rename(sessionID: String, words: String) async throws { throw Self.unsupported("rename") }
     public func todos(project: String) async throws -> [TodoItem] { [] }
-    public func agentHook(sessionID: String, agent: String, event: String, payload: [UInt8]) async throws {
+    public func agentHook(sessionID: String, agent: String, event: String, payload: [UInt8], token: String?) async throws {
         throw Self.unsupported("agent hooks")
     }
     public func answer(sessionID: String, choice: Int) async throws { throw Self.unsupported("answer") }

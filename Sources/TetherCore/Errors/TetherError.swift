@@ -23,6 +23,8 @@ public struct TetherError: Error, Sendable, CustomStringConvertible {
         public static let unavailable = Code("unavailable")
         /// The thing named existed but has ended (a closed session), so the request came too late.
         public static let gone = Code("gone")
+        /// The caller may not do this to the thing named (a hook whose token is not its session's).
+        public static let forbidden = Code("forbidden")
     }
 
     public let code: Code

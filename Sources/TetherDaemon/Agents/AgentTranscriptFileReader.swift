@@ -1,5 +1,8 @@
 import Foundation
 import TetherCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What a client asks of a transcript (PROTOCOL.md §3 `get_session_data`): messages from `since`
 /// to `until` (inclusive), the last `tailChars` characters of the rendered text (0: all).
@@ -39,7 +42,7 @@ enum AgentTranscriptFileReader {
     static let renderedOverheadPerMessage = 40
 
     static func read(path: String, query: AgentTranscriptQuery, maximumBytes: Int = maximumBytes) throws -> AgentTranscriptTail {
-        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        let handle = try openRegularFile(path)
         defer { try? handle.close() }
         let size = try handle.seekToEnd()
         var window = min(maximumBytes, query.tailChars > 0 || query.since != nil ? max(initialWindowBytes, query.tailChars * 4) : maximumBytes)
@@ -55,6 +58,23 @@ enum AgentTranscriptFileReader {
             }
             window = min(maximumBytes, window * 4)
         }
+    }
+
+    /// `path` opened for reading, if it is a regular file. The path comes from a hook payload, so
+    /// it may name a FIFO or a device: opening without O_NONBLOCK, or reading one, would hold the
+    /// shared file thread (and the /proc reads queued behind it) for good.
+    static func openRegularFile(_ path: String) throws -> FileHandle {
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw TetherError(.notFound, "cannot open the agent transcript \(path): \(reason)")
+        }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            close(descriptor)
+            throw TetherError(.invalidRequest, "the agent transcript \(path) is not a regular file; a hook's transcript_path must name the agent's JSONL file")
+        }
+        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
     /// Whether `messages` (read from the end) already cover the query: one older than `since`, or

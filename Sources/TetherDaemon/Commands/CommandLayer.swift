@@ -117,8 +117,8 @@ extension CommandLayer {
         try await manager.steer.rename(sessionID, words: words)
     }
 
-    public func agentHook(sessionID: String, agent: String, event: String, payload: [UInt8]) async throws {
-        try await manager.agentHook(sessionID, agent: agent, event: event, payload: payload)
+    public func agentHook(sessionID: String, agent: String, event: String, payload: [UInt8], token: String?) async throws {
+        try await manager.agentHook(sessionID, agent: agent, event: event, payload: payload, token: token)
     }
 
     public func answer(sessionID: String, choice: Int) async throws {

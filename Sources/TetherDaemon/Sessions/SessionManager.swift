@@ -15,6 +15,7 @@ public struct SessionManager: Sendable {
     let ender: SessionEnder
     let steering: SessionSteering
     let hooks: AgentHookReceiver
+    let hookTokens: AgentHookTokens
 
     /// Creates a session; validates the directory, the agent and `limits.max_sessions` first, so a
     /// refused request creates nothing.
@@ -70,8 +71,10 @@ public struct SessionManager: Sendable {
         try await ender.close(id)
     }
 
-    /// An agent's hook event in a live session (`tether hook`).
-    public func agentHook(_ id: String, agent: String, event: String, payload: [UInt8]) async throws {
+    /// An agent's hook event in a live session (`tether hook`), taken only with the session's own
+    /// hook token; a hook for a session that is not live goes on to be counted late or unknown.
+    public func agentHook(_ id: String, agent: String, event: String, payload: [UInt8], token: String?) async throws {
+        if lookup.live(id) != nil { try await hookTokens.verify(token, sessionID: id) }
         try await hooks.receive(sessionID: id, agent: agent, event: event, payload: payload)
     }
 

@@ -66,7 +66,9 @@ extension SessionRuntime {
         let ender = SessionEnder(lookup: lookup, ledger: ledger, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,
                                  scopes: scopes, temp: temp, files: files, settings: settings, time: time, logger: logger)
         let policy = WorkingDirectoryPolicy(configuration: configuration, environment: environment)
-        let launcher = AgentLauncher(client: AgentLauncher.siblingClient(), socket: configuration.api.socket)
+        let hookTokens = AgentHookTokens(directory: { temp.path(for: $0) + "/" + AgentLauncher.directoryName }, files: files,
+                                         isLive: { lookup.live($0) != nil }, logger: logger)
+        let launcher = AgentLauncher(client: AgentLauncher.siblingClient(), socket: configuration.api.socket, tokens: hookTokens)
         let creator = SessionCreator(
             lookup: lookup, ledger: ledger, recorder: recorder, accountant: accountant, input: input, poller: poller, bridge: bridge,
             scopes: scopes, temp: temp, launcher: launcher, agents: agents, files: files, store: store, policy: policy, settings: settings,
@@ -77,7 +79,8 @@ extension SessionRuntime {
                                      steering: SessionSteering(lookup: lookup, input: input, recorder: recorder, policy: policy, settings: settings,
                                                                               launcher: launcher, agents: agents, temp: temp, files: files,
                                                                               exits: exits),
-                                     hooks: AgentHookReceiver(lookup: lookup, recorder: recorder, watch: agents, transcripts: transcriptStore, logger: logger))
+                                     hooks: AgentHookReceiver(lookup: lookup, recorder: recorder, watch: agents, transcripts: transcriptStore, logger: logger),
+                                     hookTokens: hookTokens)
         let reconciler = SessionReconciler(store: store, recorder: recorder, accountant: accountant, poller: poller, bridge: bridge,
                                            scopes: scopes, temp: temp, files: files, agents: agents, exits: exits, settings: settings,
                                            computer: computer, time: time, logger: logger)

@@ -23,6 +23,8 @@ public final class RedisPeerGateway: PeerGateway {
     let listed = Mutex<[ListingKey: Duration]>([:])
     /// When ``confirmPresence()`` last asked Redis.
     let presenceChecked = Mutex<Duration?>(nil)
+    /// The Python peers already logged as getting no `input_notification` (one line per peer, not per notice).
+    let pythonNoticesSkipped = Mutex<Set<String>>([])
 
     struct ListingKey: Hashable {
         var computer: String
