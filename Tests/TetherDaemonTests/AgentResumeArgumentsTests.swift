@@ -1,11 +1,15 @@
 import Foundation
+import Logging
+import TetherCore
 import Testing
 @testable import TetherDaemon
 
 /// How an agent restart resumes: the session's own conversation by the id its hooks reported, keyed
 /// by the CLI the command runs; the directory's latest conversation only when no id is known.
 @Suite(.timeLimit(.minutes(1))) struct AgentResumeArgumentsTests {
-    let launcher = AgentLauncher(client: "/usr/bin/tether", socket: "/run/tether/api.sock")
+    let launcher = AgentLauncher(client: "/usr/bin/tether", socket: "/run/tether/api.sock",
+                                 tokens: AgentHookTokens(directory: { _ in "/nonexistent" }, files: BlockingWorker(name: "resume-test"),
+                                                         isLive: { _ in true }, logger: Logger(label: "resume-test")))
     let id = "5f1c2d3e-0000-4a4a-8b8b-123456789abc"
 
     @Test func eachCLIResumesItsOwnConversationByIDElseItsLatest() {
