@@ -20,6 +20,10 @@ final class AgentNotifier: Sendable {
     /// Notices delivered at once: each holds a task that may wait behind a busy agent's input; a
     /// storm of turns (or of peers' notices) beyond this is dropped, not queued without bound.
     static let maximumDeliveries = 64
+    /// How soon a dialog seen again (a hook and the screen see one dialog at different moments, and
+    /// a lagging screen may flip the state between them) counts as the same dialog: the hooks'
+    /// trust over the screen, after which a new sighting is a new dialog.
+    static let sameDialogWindow = AgentStateTracker.hookTrust
     /// Sessions whose initiator could not be reached, remembered so that is logged once per session.
     static let rememberedMisses = 1024
     /// The `last_input_adapter` a notice leaves on the session it is typed into.
@@ -29,7 +33,15 @@ final class AgentNotifier: Sendable {
         /// Per session, the turns and dialogs announced lately.
         var announced = BoundedDictionary<String, [String]>(capacity: AgentNotifier.rememberedSessions)
         var missed = BoundedDictionary<String, Bool>(capacity: AgentNotifier.rememberedMisses)
+        /// Per session, the dialog last seen: its turn, its question when known, and when.
+        var dialogs = BoundedDictionary<String, Dialog>(capacity: AgentNotifier.rememberedSessions)
         var inFlight = 0
+    }
+
+    private struct Dialog {
+        var turn: Int
+        var question: String?
+        var seen: Duration
     }
 
     private let state = Mutex(State())
@@ -54,32 +66,30 @@ final class AgentNotifier: Sendable {
 
     /// Session `id`'s agent started again (its turns count from zero): what was announced is forgotten.
     func relaunched(_ id: String) {
-        state.withLock { _ = $0.announced.removeValue(forKey: id) }
+        state.withLock {
+            _ = $0.announced.removeValue(forKey: id)
+            _ = $0.dialogs.removeValue(forKey: id)
+        }
     }
 
     /// Session `id`'s agent status went from `before` to `after`; `reply` is the last assistant
     /// message a Stop hook carried, `message` a Notification hook's text. Sends a notice when that
     /// is a turn's end or a new dialog, and the session has an initiator.
-    func moved(_ id: String, from before: AgentStatus?, to after: AgentStatus, reply: String?, message: String?) {
+    func moved(_ id: String, from before: AgentStatus?, to after: AgentStatus, reply: String?, message: String?, at now: Duration) {
         let kind: AgentNoticeKind
-        let keys: [String]
         let detail: String?
         let question = after.prompt?.question
         if after.state == .idle, after.turn != (before?.turn ?? 0) {
-            (kind, keys, detail) = (.turnEnded, ["turn \(after.turn)"], reply)
-        } else if after.state == .needsInput, before?.state != .needsInput {
-            // A dialog is new unless this turn announced one with this question, or one whose
-            // question was unknown (the screen and the hooks see one dialog at different moments).
-            (kind, keys, detail) = (.needsInput, ["dialog \(after.turn)"] + (question.map { ["dialog \(after.turn): \($0)"] } ?? []), question ?? message)
+            guard lookup.live(id)?.record.initiatorSessionID != nil, remember(id, ["turn \(after.turn)"]) else { return }
+            (kind, detail) = (.turnEnded, reply)
+        } else if after.state == .needsInput {
+            let opened = before?.state != .needsInput
+            guard sawDialog(id, turn: after.turn, question: question, at: now, opened: opened) else { return }
+            (kind, detail) = (.needsInput, question ?? message)
         } else {
-            if after.state == .needsInput, before?.prompt?.question == nil, let question, lookup.live(id)?.record.initiatorSessionID != nil {
-                // The open dialog's question became known: the same dialog, not to be announced again.
-                remember(id, ["dialog \(after.turn): \(question)"])
-            }
             return
         }
         guard let session = lookup.live(id), let initiator = session.record.initiatorSessionID, !initiator.isEmpty, initiator != id else { return }
-        guard remember(id, keys) else { return }
         let notice = AgentNotice(kind: kind, sessionID: id, title: session.record.title, computer: lookup.computer, detail: detail)
         if lookup.live(initiator) != nil {
             deliver(notice, to: initiator)
@@ -129,6 +139,21 @@ final class AgentNotifier: Sendable {
         }
     }
 
+    /// Records a sighting of session `id`'s open dialog; true when it is a new dialog to announce:
+    /// the state just moved into it, and it is not the dialog last seen in this turn again (the
+    /// same question, or one of the two unknown, within ``sameDialogWindow`` of its last sighting).
+    /// A question that becomes known while the dialog stays open is only recorded.
+    private func sawDialog(_ id: String, turn: Int, question: String?, at now: Duration, opened: Bool) -> Bool {
+        state.withLock { state -> Bool in
+            let last = state.dialogs[id].flatMap { $0.turn == turn ? $0 : nil }
+            let same = last.map { last in
+                now - last.seen < Self.sameDialogWindow && (question == nil || last.question == nil || question == last.question)
+            } ?? false
+            state.dialogs[id] = Dialog(turn: turn, question: question ?? (same || !opened ? last?.question : nil), seen: now)
+            return opened && !same
+        }
+    }
+
     /// Records `keys` as announced for session `id`; true when the last of them (the most
     /// specific) was not yet.
     @discardableResult
@@ -146,12 +171,14 @@ final class AgentNotifier: Sendable {
         spawn("agent.notice.deliver") { [self] in await type(notice, into: caller) }
     }
 
-    /// Types the notice into `caller`: as a shell comment when no agent runs there, so a shell
-    /// takes it as nothing to run.
+    /// Queues the notice for `caller`'s agent. A caller without an agent Tether follows in front
+    /// gets nothing typed: the notice holds another agent's words (its reply, its question), and a
+    /// shell would run them, backticks, `$( )` and redirections included. That is logged once.
     private func type(_ notice: AgentNotice, into caller: String) async {
-        let agent = lookup.live(caller)?.record.activeAgent
         do {
-            try await input.sendMessage(caller, agent == nil ? "# " + notice.line : notice.line, adapter: Self.adapter)
+            if try await input.sendNotice(caller, notice.line, adapter: Self.adapter) == nil {
+                missedOnce(caller, as: "to:" + caller, "session \(caller) started session \(notice.sessionID) but runs no agent Tether follows (a shell is in front); a notice is never typed into a shell, which would run its words; read the session's state with tether ls or tether wait")
+            }
         } catch {
             logger.warning("an agent notice could not be typed", metadata: ["session.id": "\(caller)", "about": "\(notice.sessionID)", "error": "\(error)"])
         }
@@ -179,10 +206,10 @@ final class AgentNotifier: Sendable {
         state.withLock { $0.inFlight -= 1 }
     }
 
-    private func missedOnce(_ id: String, _ why: String) {
+    private func missedOnce(_ id: String, as key: String? = nil, _ why: String) {
         let first = state.withLock { state -> Bool in
-            guard state.missed.peek(id) == nil else { return false }
-            state.missed[id] = true
+            guard state.missed.peek(key ?? id) == nil else { return false }
+            state.missed[key ?? id] = true
             return true
         }
         if first { logger.info("agent notice not delivered: \(why)", metadata: ["session.id": "\(id)"]) }

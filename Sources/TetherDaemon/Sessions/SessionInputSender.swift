@@ -43,11 +43,26 @@ struct SessionInputSender: Sendable {
         return receipt
     }
 
+    /// Queues `text` (a notice) for session `id`'s agent, never typing it anywhere else: nil when
+    /// no agent Tether follows is in front. A notice carries another agent's words, which a shell
+    /// would run as a command line.
+    func sendNotice(_ id: String, _ text: String, adapter: String) async throws -> InputReceipt? {
+        let session = try await lookup.accepting(id)
+        guard session.record.activeAgent != nil, agents.follows(id), let queue,
+              try await agentInFront(id, session.record.tmuxSessionName) else { return nil }
+        try TerminalBridge.checkText(text, for: session.record.tmuxSessionName)
+        return try queue.enqueue(text, sessionID: id, adapter: adapter)
+    }
+
     /// What the queue runs for each text it delivers: out of copy mode, pasted, submitted and
     /// confirmed (``AgentSubmitter``), then recorded; whether the agent confirmed the submit.
     func deliverQueued(_ id: String, _ text: String, adapter: String) async throws -> Bool {
         let session = try await lookup.accepting(id)
         guard let agent = session.record.activeAgent else { throw TetherError(.invalidRequest, "session \(id) runs no agent any more") }
+        // The agent may have exited since the queue saw it idle: its text is never pasted into the shell.
+        if try await atShellPrompt(session.record.tmuxSessionName) {
+            throw TetherError(.invalidRequest, "the agent of session \(id) exited (a shell is in front); the text was not typed: send it again to type it into the shell")
+        }
         try await bridge.leaveCopyMode(session.record.tmuxSessionName)
         poller.kick(sessionID: id)
         // Pasted as sent: Gemini's `!` shell escape applies to typed input, not to a paste.
