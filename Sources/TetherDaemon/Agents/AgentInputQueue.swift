@@ -34,6 +34,8 @@ final class AgentInputQueue: Sendable {
         let inputID: String
         let text: String
         let adapter: String
+        /// When it was sent: its wait for the agent counts from here, not from reaching the head.
+        let sent: Duration
     }
 
     private struct State {
@@ -77,12 +79,18 @@ final class AgentInputQueue: Sendable {
             guard waiting < Self.perSessionLimit else {
                 throw TetherError(.invalidRequest, "session \(sessionID) already has \(waiting) texts waiting for its agent (the most is \(Self.perSessionLimit)); wait for them (tether send --wait) before sending more")
             }
-            state.queues[sessionID, default: FIFOQueue()].append(Pending(inputID: receipt.inputID, text: text, adapter: adapter))
+            state.queues[sessionID, default: FIFOQueue()].append(Pending(inputID: receipt.inputID, text: text, adapter: adapter, sent: time.now))
             state.receipts.updateValue(receipt, forKey: receipt.inputID)
             return state.draining.insert(sessionID).inserted
         }
         announce(receipt)
-        if startDraining { registry.spawn(name: "input-queue") { await self.drain(sessionID) } }
+        if startDraining, registry.spawn(name: "input-queue", operation: { await self.drain(sessionID) }).id == 0 {
+            // The registry takes no task: the daemon is stopping. Nothing will type these.
+            while let next = takeNext(sessionID) {
+                finish(next.inputID, sessionID: sessionID, .failed, reason: "the daemon is stopping; the text was not typed")
+            }
+            return self.receipt(receipt.inputID) ?? receipt
+        }
         return receipt
     }
 
@@ -101,12 +109,15 @@ final class AgentInputQueue: Sendable {
     private func drain(_ sessionID: String) async {
         while let next = takeNext(sessionID) {
             let outcome: (state: InputReceipt.State, reason: String?)
-            if let refusal = await waitUntilReady(sessionID) {
+            if let refusal = await waitUntilReady(sessionID, sent: next.sent) {
                 outcome = (.failed, refusal)
             } else {
                 do {
                     outcome = try await deliver(sessionID, next.text, next.adapter)
                         ? (.delivered, nil) : (.unconfirmed, "typed and submitted, but the agent showed no sign of taking it (no prompt-submit hook, no busy screen, the draft still in its input box)")
+                } catch let error as AgentSubmitter.Interrupted {
+                    // Pasted already: "failed" would claim it was never typed.
+                    outcome = (.unconfirmed, "pasted, then interrupted before its submit was confirmed (\(error.cause)); it may be in the agent's input box")
                 } catch {
                     outcome = (.failed, "\(error)")
                 }
@@ -126,8 +137,7 @@ final class AgentInputQueue: Sendable {
 
     /// Nil once the agent is idle; else why the text cannot be typed (stopping, session gone,
     /// timeout). Sleeps on the agent's next status change, looking again after a quiet second.
-    private func waitUntilReady(_ sessionID: String) async -> String? {
-        let began = time.now
+    private func waitUntilReady(_ sessionID: String, sent began: Duration) async -> String? {
         let wait = deliveryWait()
         let end = began + wait
         while time.now < end {

@@ -23,16 +23,32 @@ struct AgentSubmitter: Sendable {
     let time: TimeSource
     let logger: Logger
 
-    /// Pastes `text` into `tmuxName` (session `id`, agent `agent`) and submits it; whether the submit was confirmed.
+    /// A submit that failed after its text went in (the Enter could not be pressed, a stop
+    /// cancelled the settle): the text may sit in the agent's input box.
+    struct Interrupted: Error {
+        let cause: any Error
+    }
+
+    /// Pastes `text` into `tmuxName` (session `id`, agent `agent`) and submits it; whether the
+    /// submit was confirmed. An error after the paste is ``Interrupted``.
     func submit(_ text: String, id: String, tmuxName: String, agent: String) async throws -> Bool {
         if text.hasPrefix("/") {
             try await bridge.sendText(text, to: tmuxName, enter: false)
         } else {
             try await bridge.pasteText(text, to: tmuxName)
         }
+        do {
+            return try await submitPasted(id: id, tmuxName: tmuxName, agent: agent)
+        } catch {
+            throw Interrupted(cause: error)
+        }
+    }
+
+    private func submitPasted(id: String, tmuxName: String, agent: String) async throws -> Bool {
         let settle = settings.current.agents[agent]?.submitSettle ?? TetherConfiguration.Agent(command: agent).submitSettle
         try await time.sleep(for: .milliseconds(Int64(settle * 1000)))
         let submitsBefore = agents.submits(id)
+        let turn = agents.status(id)?.turn
         let reader = AgentScreenReader(kind: agents.kind(id, agent: agent))
         // The draft as the box shows it before any Enter: what must leave it. An empty or unseen
         // box leaves only the hook and the busy screen to confirm.
@@ -41,7 +57,7 @@ struct AgentSubmitter: Sendable {
         for attempt in 1...Self.attempts {
             try await bridge.sendKey(.enter, to: tmuxName)
             if await confirmed(id, tmuxName: tmuxName, reader: reader, draft: draft, submitsBefore: submitsBefore) {
-                await agents.submitted(id)
+                await agents.submitted(id, inTurn: turn)
                 return true
             }
             logger.info("an agent did not confirm a submit; pressing Enter again (never the text)",

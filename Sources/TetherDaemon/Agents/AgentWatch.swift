@@ -15,8 +15,9 @@ final class AgentWatch: Sendable {
     /// The agent CLI each launched session runs, as the launcher resolved it (name or command), so
     /// the screen is read with its shapes even under an operator's own name (`opus: claude --model opus`).
     private let kinds = Mutex<[String: AgentKind]>([:])
-    /// Sessions whose agent is being restarted: their queues wait, whatever the state says.
-    private let held = Mutex<Set<String>>([])
+    /// Sessions whose agent is being restarted, with how many restarts hold each: their queues
+    /// wait, whatever the state says, until the last restart lets go.
+    private let held = Mutex<[String: Int]>([:])
     /// Prompt-submit hooks (UserPromptSubmit, BeforeAgent) per session: what confirms a submit.
     private let submitCounts = Mutex<[String: Int]>([:])
     /// Per session someone waits on, the event its next status change (or a hold's release) fires;
@@ -65,7 +66,7 @@ final class AgentWatch: Sendable {
         if case .userPromptSubmit = payload.event { submitCounts.withLock { $0[id, default: 0] += 1 } }
         guard let after else { return }
         await publish(id)
-        notifier.withLock { $0 }?.moved(id, from: before, to: after, reply: payload.lastAssistantMessage, message: payload.message)
+        notifier.withLock { $0 }?.moved(id, from: before, to: after, reply: payload.lastAssistantMessage, message: payload.message, at: now)
     }
 
     /// A screen of session `id`, whose agent is `agent`: read (bottom lines only) and fed to its
@@ -88,21 +89,24 @@ final class AgentWatch: Sendable {
         }
         guard let after else { return }
         await publish(id)
-        notifier.withLock { $0 }?.moved(id, from: before, to: after, reply: nil, message: nil)
+        notifier.withLock { $0 }?.moved(id, from: before, to: after, reply: nil, message: nil, at: now)
     }
 
-    /// A submit Tether saw confirmed (its hook, or the screen turning busy): the agent is working
-    /// from now, so a queue never takes the next text on the strength of an `idle` read before it.
-    func submitted(_ id: String) async {
+    /// A submit Tether saw confirmed (its hook, or the screen turning busy) while the agent was in
+    /// turn `turn`: the agent is working from now, so a queue never takes the next text on the
+    /// strength of an `idle` read before it. Unless that turn already ended (a short turn whose
+    /// Stop came before the confirmation): then it stays ended, and is not counted twice.
+    func submitted(_ id: String, inTurn turn: Int?) async {
         let now = time.now
         let (before, after) = trackers.withLock { trackers -> (AgentStatus?, AgentStatus?) in
             let before = trackers[id]?.status
+            guard before?.turn == turn else { return (before, nil) }
             let changed = trackers[id]?.hookArrived(.working, at: now) ?? false
             return (before, changed ? trackers[id]?.status : nil)
         }
         guard let after else { return }
         await publish(id)
-        notifier.withLock { $0 }?.moved(id, from: before, to: after, reply: nil, message: nil)
+        notifier.withLock { $0 }?.moved(id, from: before, to: after, reply: nil, message: nil, at: now)
     }
 
     /// The kind of session `id`'s agent: as launched, else by its name.
@@ -111,12 +115,15 @@ final class AgentWatch: Sendable {
     }
 
     /// Holds session `id`'s queue (an agent restart under way) until ``release(_:)``.
-    func hold(_ id: String) { held.withLock { _ = $0.insert(id) } }
+    func hold(_ id: String) { held.withLock { $0[id, default: 0] += 1 } }
     func release(_ id: String) {
-        held.withLock { _ = $0.remove(id) }
+        held.withLock { held in
+            let left = (held[id] ?? 1) - 1
+            held[id] = left > 0 ? left : nil
+        }
         changed(id)
     }
-    func isHeld(_ id: String) -> Bool { held.withLock { $0.contains(id) } }
+    func isHeld(_ id: String) -> Bool { held.withLock { $0[id] != nil } }
 
     /// The event session `id`'s next status change fires. Taken before the status is read, so a
     /// change between the read and the wait is not missed.
@@ -134,10 +141,12 @@ final class AgentWatch: Sendable {
         changes.withLock { $0.removeValue(forKey: id) }?.fire()
     }
 
-    /// Stops following session `id`'s agent (another program took its place).
-    func forget(_ id: String) {
-        changed(id)
+    /// Stops following session `id`'s agent (another program took its place): its state leaves
+    /// the record too, so `answer`, `tether wait` and `/metrics` no longer act on it.
+    func forget(_ id: String) async {
         trackers.withLock { _ = $0.removeValue(forKey: id) }
+        submitCounts.withLock { _ = $0.removeValue(forKey: id) }
+        await publish(id)
         readings.withLock { _ = $0.removeValue(forKey: id) }
         kinds.withLock { _ = $0.removeValue(forKey: id) }
     }

@@ -146,7 +146,7 @@ struct SessionCreator: Sendable {
             }
         } catch {
             // No agent started, so none is followed: texts go to the shell, as in a plain session.
-            if followed { agents.forget(id) }
+            if followed { await agents.forget(id) }
             logger.error("session created, but its first input could not be typed", metadata: ["session.id": "\(id)", "error": "\(error)"])
         }
     }

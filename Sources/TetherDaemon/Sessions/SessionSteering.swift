@@ -110,13 +110,13 @@ struct SessionSteering: Sendable {
         if let kind = AgentLauncher.kind(name: agent, command: command) {
             await agents.launched(id, kind: AgentKind(rawValue: kind.rawValue) ?? .other)
         } else {
-            agents.forget(id)
+            await agents.forget(id)
         }
         do {
             try await recorder.update(id, change)
             try await input.sendMessage(id, line, adapter: RedisOrigin.name, asShellCommand: true)
         } catch {
-            agents.forget(id)
+            await agents.forget(id)
             try? await recorder.update(id) {
                 $0.activeAgent = before.activeAgent
                 $0.thinkingMode = before.thinkingMode
