@@ -6,8 +6,8 @@ import TetherCore
 /// status goes into the session's record (in memory) whenever it changes, so the summary, the
 /// `session_updated` event and `/metrics` all carry it.
 ///
-/// Holds one tracker per session whose agent Tether launched or that sent a hook, never more than
-/// the live sessions: a tracker whose session is no longer live goes when the next one is made.
+/// Holds one tracker per session whose agent Tether launched or that sent a hook: the live
+/// sessions', plus ended ones' until the next tracker is made (which prunes them).
 final class AgentWatch: Sendable {
     private let trackers = Mutex<[String: AgentStateTracker]>([:])
     /// The last screen reading per followed session, reused for a screen the poller saw unchanged.
