@@ -12,9 +12,13 @@ public struct NewSessionRequest: Sendable {
     /// Where the request came from: `rest`, `redis`, `terminal`, ...
     public var origin: String
     public var initiatorSessionID: String?
+    /// The computer that asked for the session over Redis (the request's `initiator`): its
+    /// `target_computer`, where the agent's notices go (PROTOCOL.md §3).
+    public var initiatorComputer: String?
 
     public init(workingDirectory: String? = nil, agent: String? = nil, thinkingMode: String? = nil, title: String? = nil,
-                message: String? = nil, origin: String = "rest", initiatorSessionID: String? = nil) {
+                message: String? = nil, origin: String = "rest", initiatorSessionID: String? = nil, initiatorComputer: String? = nil) {
+        self.initiatorComputer = initiatorComputer
         self.workingDirectory = workingDirectory
         self.agent = agent
         self.thinkingMode = thinkingMode

@@ -101,9 +101,11 @@ final class AgentNotifier: Sendable {
         }
         // A title for stop_notification, the question for input_notification (which needs some text).
         let text = kind == .turnEnded ? session.record.title : (AgentNotice.clean(detail ?? "", limit: AgentNotice.detailLimit).nilIfEmpty ?? "input needed")
+        let target = session.record.targetComputer
         spawn("agent.notice.send") { [self] in
-            // The cache knows the peers' sessions it was told of; else the peers' listings (one deadline for all).
-            var host = lookup.cache.session(initiator)?.computer
+            // The computer that asked for the session over Redis is where its notices go (§3); else the
+            // cache knows the peers' sessions it was told of; else the peers' listings (one deadline for all).
+            var host = target ?? lookup.cache.session(initiator)?.computer
             if host == nil { host = await gateway.sessions(of: nil).first { $0.id == initiator }?.computer }
             guard let host, host != lookup.computer else {
                 missedOnce(id, "the session that started it (\(initiator)) is neither live here nor reported by a peer; the notice is dropped")

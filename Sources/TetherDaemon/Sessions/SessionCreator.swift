@@ -80,6 +80,7 @@ struct SessionCreator: Sendable {
         record.activeAgent = request.agent
         record.thinkingMode = request.thinkingMode
         record.initiatorSessionID = request.initiatorSessionID
+        if let computer = request.initiatorComputer { record.adapterMetadata = SessionRecord.redisMetadata(sessionID: id, targetComputer: computer) }
         record.description = request.title
         record.title = SessionTitleBuilder.title(directory: directory, agent: request.agent, mode: request.thinkingMode, description: request.title,
                                                  computer: computer, taken: Set(lookup.liveSessions().compactMap(\.record.title)))

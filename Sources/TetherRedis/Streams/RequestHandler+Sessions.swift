@@ -15,7 +15,7 @@ extension RequestHandler {
             directory = base.hasSuffix("/") ? base + subfolder : base + "/" + subfolder
         }
         var newSession = NewSessionRequest(workingDirectory: directory, title: description, origin: Self.origin,
-                                           initiatorSessionID: metadata?.initiatorSessionID)
+                                           initiatorSessionID: metadata?.initiatorSessionID, initiatorComputer: request.initiator)
         if let text = request.autoCommand { apply(autoCommand: text, to: &newSession) }
         let session = try await commands.newSession(newSession)
         return ReplyEnvelope.success(NewSessionData(sessionID: session.id, tmuxSessionName: session.record.tmuxSessionName,
