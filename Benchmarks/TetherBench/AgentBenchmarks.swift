@@ -74,6 +74,9 @@ enum AgentBenchmark {
         lines += ["### A hook (`tether hook` run as an agent runs it) to `session_updated` on a WebSocket client, 200 hooks", "",
                   "| p50 | p99 | max | n |", "|---|---|---|---|", row(hookLatencies), ""]
 
+        // `tether hook` spawn to exit, alone and during a paced storm of 1,000 direct hook posts a second.
+        lines += try hookUnderStorm(directory: directory)
+
         // tether send (POST /message) to the delivered receipt, on an idle fake agent.
         let fake = directory + "/tether-fake-agent --flavour claude --work-ms 50"
         let agentDaemon = try DaemonUnderTest(binary: "tetherd", configuration: "agents: {claude: {command: \"\(fake)\"}}")

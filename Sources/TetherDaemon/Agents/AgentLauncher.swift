@@ -128,7 +128,8 @@ struct AgentLauncher: Sendable {
         "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
-    /// `tether` beside the running `tetherd`, else the one on `$PATH`.
+    /// `tether` beside the running `tetherd`, else the one on `$PATH`. It reads a link and stats a
+    /// file, so it blocks: call it on a ``BlockingWorker`` (`files.run`), never on the cooperative pool.
     static func siblingClient() -> String {
         let daemon = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let sibling = URL(fileURLWithPath: daemon).deletingLastPathComponent().appendingPathComponent("tether").path

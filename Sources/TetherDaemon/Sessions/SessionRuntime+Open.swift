@@ -68,7 +68,9 @@ extension SessionRuntime {
         let policy = WorkingDirectoryPolicy(configuration: configuration, environment: environment)
         let hookTokens = AgentHookTokens(directory: { temp.path(for: $0) + "/" + AgentLauncher.directoryName }, files: files,
                                          isLive: { lookup.live($0) != nil }, logger: logger)
-        let launcher = AgentLauncher(client: AgentLauncher.siblingClient(), socket: configuration.api.socket, tokens: hookTokens)
+        // Reading /proc/self/exe and stat-ing the sibling block: on the files worker, not the pool.
+        let client = try await files.run { AgentLauncher.siblingClient() }
+        let launcher = AgentLauncher(client: client, socket: configuration.api.socket, tokens: hookTokens)
         let creator = SessionCreator(
             lookup: lookup, ledger: ledger, recorder: recorder, accountant: accountant, input: input, poller: poller, bridge: bridge,
             scopes: scopes, temp: temp, launcher: launcher, agents: agents, files: files, store: store, policy: policy, settings: settings,
