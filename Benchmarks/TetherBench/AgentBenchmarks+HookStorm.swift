@@ -17,9 +17,10 @@ extension AgentBenchmark {
     /// Between two hook runs, so they land at different points of the storm's slices.
     static let hookGapMicroseconds: UInt32 = 37_000
 
-    static func hookUnderStorm(directory: String) throws -> [String] {
+    /// A daemon whose `claude` is `true` (the session takes hooks; nothing draws on its screen), one
+    /// session started with it, and the session's hook token file once it is written.
+    static func hookedSession() throws -> (daemon: DaemonUnderTest, id: String, tokenFile: String) {
         let daemon = try DaemonUnderTest(binary: "tetherd", configuration: "agents: {claude: {command: \"true\"}}")
-        defer { daemon.stop() }
         let created = try daemon.client.send("POST", "/sessions", json: ["computer": "bench", "project_dir": daemon.root + "/home", "agent": "claude"])
         guard let id = (try created.json() as? [String: Any])?["session_id"] as? String else { throw ClientError("create: \(created.text)") }
         let tokenFile = daemon.root + "/home/.teleclaude/tmp/sessions/\(id)/tether-hooks/token"
@@ -28,6 +29,12 @@ extension AgentBenchmark {
             guard ContinuousClock.now < ready else { throw ClientError("the session's hook token never appeared at \(tokenFile)") }
             usleep(20_000)
         }
+        return (daemon, id, tokenFile)
+    }
+
+    static func hookUnderStorm(directory: String) throws -> [String] {
+        let (daemon, id, tokenFile) = try hookedSession()
+        defer { daemon.stop() }
         let token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .newlines)
         let hook = [directory + "/tether", "hook", "claude", "PreToolUse", "--session", id, "--socket", daemon.socket, "--token-file", tokenFile,
                     #"{"hook_event_name":"PreToolUse","tool_name":"Bash"}"#]

@@ -52,8 +52,7 @@ enum AgentBenchmark {
         var lines = ["## Agents (tetherd release build, out of process, the fixture fake agent)", ""]
 
         // A hook (the `tether hook` process an agent runs) to session_updated on a WebSocket client.
-        let daemon = try DaemonUnderTest(binary: "tetherd")
-        let session = try daemon.newSession()
+        let (daemon, session, tokenFile) = try hookedSession()
         let socket = try TetherWebSocket(socketPath: daemon.socket)
         try socket.send(json: ["subscribe": "sessions"])
         _ = try socket.receiveJSON(timeout: .seconds(10))
@@ -62,7 +61,8 @@ enum AgentBenchmark {
             let event = round % 2 == 0 ? "PreToolUse" : "Stop"
             let want = round % 2 == 0 ? "working" : "idle"
             let started = ContinuousClock.now
-            run([directory + "/tether", "hook", "claude", event, "--session", session, "--socket", daemon.socket, #"{"hook_event_name":"\#(event)"}"#])
+            run([directory + "/tether", "hook", "claude", event, "--session", session, "--socket", daemon.socket, "--token-file", tokenFile,
+                 #"{"hook_event_name":"\#(event)"}"#])
             while let message = try socket.receiveJSON(timeout: .seconds(10)) {
                 let data = message["data"] as? [String: Any]
                 if message["event"] as? String == "session_updated", data?["agent_state"] as? String == want { break }
