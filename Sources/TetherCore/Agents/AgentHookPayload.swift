@@ -60,7 +60,7 @@ public struct AgentHookPayload: Sendable, Equatable {
         }
         let event = AgentHookEvent(hookName: name, notificationType: raw.notificationType)
         var payload = AgentHookPayload(
-            event: event, agentSessionID: raw.sessionID, transcriptPath: raw.transcriptPath, cwd: raw.cwd, message: raw.message,
+            event: event, agentSessionID: raw.sessionID ?? raw.threadID, transcriptPath: raw.transcriptPath, cwd: raw.cwd, message: raw.message,
             lastAssistantMessage: raw.lastAssistantMessage ?? raw.codexLastAssistantMessage ?? raw.promptResponse, notificationType: raw.notificationType,
             toolName: raw.toolName, turnID: raw.turnID, inputMessages: raw.inputMessages ?? [], prompt: raw.questions?.first?.prompt)
         if payload.prompt == nil, payload.effect == .needsInput, let message = raw.message {

@@ -20,12 +20,13 @@ struct AgentHookPayloadFields: Decodable {
         case sessionID = "session_id", transcriptPath = "transcript_path", cwd, hookEventName = "hook_event_name"
         case notificationType = "notification_type", message, lastAssistantMessage = "last_assistant_message"
         case toolName = "tool_name", toolInput = "tool_input"
-        case type, turnID = "turn-id", inputMessages = "input-messages", codexLastAssistantMessage = "last-assistant-message"
+        case type, threadID = "thread-id", turnID = "turn-id", inputMessages = "input-messages", codexLastAssistantMessage = "last-assistant-message"
         case promptResponse = "prompt_response"
     }
 
     let sessionID, transcriptPath, cwd, hookEventName, notificationType, message, lastAssistantMessage, toolName: String?
-    let type, turnID, codexLastAssistantMessage: String?
+    /// Codex's notify payload: `thread-id` is its conversation's id (what `codex resume <id>` takes).
+    let type, threadID, turnID, codexLastAssistantMessage: String?
     /// Gemini's AfterAgent: the turn's final text.
     let promptResponse: String?
     let inputMessages: [String]?
@@ -43,6 +44,7 @@ struct AgentHookPayloadFields: Decodable {
         lastAssistantMessage = string(.lastAssistantMessage)
         toolName = string(.toolName)
         type = string(.type)
+        threadID = string(.threadID)
         turnID = string(.turnID)
         codexLastAssistantMessage = string(.codexLastAssistantMessage)
         promptResponse = string(.promptResponse)

@@ -49,6 +49,9 @@ import TetherCore
         let payload = try parse(#"{"type":"agent-turn-complete","turn-id":"12","input-messages":["add a line"],"last-assistant-message":"Added."}"#)
         #expect(payload.event == .stop && payload.turnID == "12")
         #expect(payload.inputMessages == ["add a line"] && payload.lastAssistantMessage == "Added.")
+        #expect(payload.agentSessionID == nil)
+        let threaded = try parse(#"{"type":"agent-turn-complete","thread-id":"0199a-thread","turn-id":"13"}"#)
+        #expect(threaded.agentSessionID == "0199a-thread", "Codex's conversation id, for codex resume <id>")
     }
 
     @Test func theEventNameMayComeFromTheCommandLine() throws {
