@@ -1,19 +1,26 @@
 /// One screen line as the agent readers see it: box borders (`│ … │`) taken off, so a dialog drawn
 /// in a box reads like one drawn without, and its indent kept, so an option's wrapped description
 /// is told from the next option.
+///
+/// Read on every changed screen of every followed session (200 sessions redrawing a spinner are
+/// 200 windows a second): it walks Unicode scalars, never grapheme clusters, and each property is
+/// worked out once, here.
 struct AgentScreenLine: Equatable {
     /// The text without borders and surrounding blanks; never empty in a window.
     let text: String
     /// Columns before ``text`` once the left border is off.
     let indent: Int
+    /// A horizontal rule or box edge: what Claude and Gemini draw above and below their input line.
+    let isRule: Bool
 
-    private static let borders: Set<Character> = ["│", "┃", "║"]
-    private static let ruleCharacters: Set<Character> = ["─", "━", "═", "╭", "╮", "╰", "╯", "┌", "┐", "└", "┘", "├", "┤", "┬", "┴", "┼", " "]
+    private static let borders: Set<Unicode.Scalar> = ["│", "┃", "║"]
+    private static let ruleCharacters: Set<Unicode.Scalar> = ["─", "━", "═", "╭", "╮", "╰", "╯", "┌", "┐", "└", "┘", "├", "┤", "┬", "┴", "┼", " "]
+    private static let strokes: Set<Unicode.Scalar> = ["─", "━", "═"]
     /// Horizontal strokes a line needs to be a rule rather than a stray box corner.
     private static let ruleMinimumStrokes = 3
 
     init(_ raw: String) {
-        var rest = Substring(raw)
+        var rest = Substring(raw).unicodeScalars
         // A dialog nested in a box draws two borders a side.
         for _ in 0..<2 {
             let trimmed = rest.drop { $0 == " " }
@@ -21,13 +28,15 @@ struct AgentScreenLine: Equatable {
             while let last = rest.last, last == " " || Self.borders.contains(last) { rest = rest.dropLast() }
         }
         let body = rest.drop { $0 == " " || $0 == "\t" }
-        indent = rest.count - body.count
-        text = String(body)
-    }
-
-    /// A horizontal rule or box edge: what Claude and Gemini draw above and below their input line.
-    var isRule: Bool {
-        text.allSatisfy { Self.ruleCharacters.contains($0) } && text.filter { "─━═".contains($0) }.count >= Self.ruleMinimumStrokes
+        indent = rest.distance(from: rest.startIndex, to: body.startIndex)
+        text = String(Substring(body))
+        var strokes = 0
+        var onlyRule = true
+        for scalar in body {
+            guard Self.ruleCharacters.contains(scalar) else { onlyRule = false; break }
+            if Self.strokes.contains(scalar) { strokes += 1 }
+        }
+        isRule = onlyRule && strokes >= Self.ruleMinimumStrokes
     }
 
     /// The last `size` non-empty lines of `lines`: the part of the screen an agent's dialog, busy

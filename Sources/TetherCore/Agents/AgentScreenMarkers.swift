@@ -16,6 +16,19 @@ struct AgentScreenMarkers: Sendable {
     let hintedInputPrompts: [Character]
     /// On the line under a hinted input line when the composer is showing (`⏎ send`, `? for shortcuts`).
     let inputHints: [String]
+    /// ``busy`` as lowercase ASCII bytes, made once.
+    let busyBytes: [[UInt8]]
+
+    init(busy: [String], cursors: [Character], boxedInputPrompts: [Character], placeholders: [String],
+         hintedInputPrompts: [Character], inputHints: [String]) {
+        self.busy = busy
+        self.cursors = cursors
+        self.boxedInputPrompts = boxedInputPrompts
+        self.placeholders = placeholders
+        self.hintedInputPrompts = hintedInputPrompts
+        self.inputHints = inputHints
+        busyBytes = busy.map { Array($0.lowercased().utf8) }
+    }
 
     static func of(_ kind: AgentKind) -> AgentScreenMarkers {
         switch kind {
@@ -37,13 +50,35 @@ struct AgentScreenMarkers: Sendable {
                                           hintedInputPrompts: codex.hintedInputPrompts, inputHints: codex.inputHints)
 
     /// Whether `line` is a busy line: a marker inside parentheses, so a sentence that merely
-    /// mentions the words (in a diff, in docs the agent prints) does not count.
+    /// mentions the words (in a diff, in docs the agent prints) does not count. Markers are ASCII,
+    /// matched in the line's bytes ignoring ASCII case: no lowercased copy of every line.
     func isBusy(_ line: AgentScreenLine) -> Bool {
-        let text = line.text.lowercased()
-        return busy.contains { marker in
-            guard let range = text.range(of: marker) else { return false }
-            return text[..<range.lowerBound].contains("(") && text[range.upperBound...].contains(")")
+        if let busy = line.text.utf8.withContiguousStorageIfAvailable({ isBusy($0) }) { return busy }
+        return Array(line.text.utf8).withUnsafeBufferPointer { isBusy($0) }
+    }
+
+    private func isBusy(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        busyBytes.contains { marker in
+            guard let start = Self.asciiCaseInsensitiveIndex(of: marker, in: bytes) else { return false }
+            return bytes[..<start].contains(UInt8(ascii: "(")) && bytes[(start + marker.count)...].contains(UInt8(ascii: ")"))
         }
+    }
+
+
+    /// Where `marker` (lowercase ASCII) starts in `bytes`, ignoring ASCII case.
+    static func asciiCaseInsensitiveIndex(of marker: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let first = marker.first, bytes.count >= marker.count else { return nil }
+        func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+        var start = 0
+        while start + marker.count <= bytes.count {
+            if lower(bytes[start]) == first {
+                var offset = 1
+                while offset < marker.count, lower(bytes[start + offset]) == marker[offset] { offset += 1 }
+                if offset == marker.count { return start }
+            }
+            start += 1
+        }
+        return nil
     }
 
     /// Whether the window shows the agent's input prompt: a prompt line right under a rule with a

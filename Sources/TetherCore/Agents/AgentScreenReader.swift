@@ -33,7 +33,8 @@ public struct AgentScreenReader: Sendable {
     public func read(_ lines: [String]) -> ScreenReading {
         let window = AgentScreenLine.window(lines, size: Self.windowLines)
         if let prompt = AgentPromptBlockParser.prompt(in: window, cursors: markers.cursors) { return .prompt(prompt) }
-        if window.contains(where: markers.isBusy) { return .busy }
+        // From the bottom: the busy line sits just above the input box.
+        if window.reversed().contains(where: markers.isBusy) { return .busy }
         if markers.showsInputPrompt(window) { return .idle }
         return .unknown
     }
