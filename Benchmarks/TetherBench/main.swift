@@ -1,6 +1,7 @@
 // The benchmark harness: `make bench` runs it on the release build.
 //   tether-bench [cache|json|polling|memory|all] [--sessions N] [--seconds S] [--cycles N]
 //   tether-bench agents [--sessions N] [--seconds S]   (hooks, input receipts, screen checks; make bench-agents)
+//   tether-bench screen-read   (one agent screen check, per screen shape; part of agents)
 //   tether-bench redis-rtt --redis URL --target NAME [--count N]
 //   tether-bench remote-tail --follower SOCKET --host SOCKET --session ID [--count N]
 // (the last two run against daemons started by scripts/bench_redis.py)
@@ -30,6 +31,7 @@ if which == "cache" || which == "all" { emit(CacheBenchmark.run()) }
 if which == "json" || which == "all" { emit(JSONBenchmark.run()) }
 if which == "polling" || which == "all" { emit(try await PollingBenchmark.run(sessions: sessions, seconds: seconds)) }
 if which == "api" || which == "all" { emit(try APIBenchmark.run()) }
+if which == "screen-read" || which == "agents" { emit(ScreenReadBenchmark.run()) }
 if which == "agents" { emit(try AgentBenchmark.run(sessions: sessions, seconds: seconds)) }
 if which == "memory" || which == "all" { emit(try await MemoryBenchmark.run(cycles: cycles)) }
 if which == "redis-rtt" {

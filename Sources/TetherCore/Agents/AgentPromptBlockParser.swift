@@ -28,6 +28,8 @@ enum AgentPromptBlockParser {
 
     /// The option `line` shows, if it is one: an optional cursor, a number, `. `, a label.
     static func option(_ line: AgentScreenLine, cursors: [Character]) -> Option? {
+        // Most lines start with neither a digit nor a cursor (all cursors are outside ASCII).
+        guard let head = line.text.utf8.first, head >= 0x80 || (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(head) else { return nil }
         var rest = Substring(line.text)
         var selected = false
         if let first = rest.first, cursors.contains(first) {

@@ -14,13 +14,15 @@ struct AgentScreenLine: Equatable {
     let isRule: Bool
 
     private static let borders: Set<Unicode.Scalar> = ["│", "┃", "║"]
-    private static let ruleCharacters: Set<Unicode.Scalar> = ["─", "━", "═", "╭", "╮", "╰", "╯", "┌", "┐", "└", "┘", "├", "┤", "┬", "┴", "┼", " "]
-    private static let strokes: Set<Unicode.Scalar> = ["─", "━", "═"]
     /// Horizontal strokes a line needs to be a rule rather than a stray box corner.
     private static let ruleMinimumStrokes = 3
 
     init(_ raw: String) {
-        var rest = Substring(raw).unicodeScalars
+        self.init(Substring(raw))
+    }
+
+    init(_ raw: Substring) {
+        var rest = raw.unicodeScalars
         // A dialog nested in a box draws two borders a side.
         for _ in 0..<2 {
             let trimmed = rest.drop { $0 == " " }
@@ -33,8 +35,12 @@ struct AgentScreenLine: Equatable {
         var strokes = 0
         var onlyRule = true
         for scalar in body {
-            guard Self.ruleCharacters.contains(scalar) else { onlyRule = false; break }
-            if Self.strokes.contains(scalar) { strokes += 1 }
+            switch scalar {
+            case "─", "━", "═": strokes += 1
+            case "╭", "╮", "╰", "╯", "┌", "┐", "└", "┘", "├", "┤", "┬", "┴", "┼", " ": break
+            default: onlyRule = false
+            }
+            if !onlyRule { break }
         }
         isRule = onlyRule && strokes >= Self.ruleMinimumStrokes
     }
@@ -42,8 +48,16 @@ struct AgentScreenLine: Equatable {
     /// The last `size` non-empty lines of `lines`: the part of the screen an agent's dialog, busy
     /// line and input prompt live in.
     static func window(_ lines: [String], size: Int) -> [AgentScreenLine] {
+        window(lines.lazy.map { Substring($0) }, size: size)
+    }
+
+    /// The same, from the lines of a captured screen as they are (no copy of each).
+    static func window(_ lines: some BidirectionalCollection<Substring>, size: Int) -> [AgentScreenLine] {
         var window: [AgentScreenLine] = []
+        window.reserveCapacity(size)
         for raw in lines.reversed() where window.count < size {
+            // A blank line (the most common on a screen) is skipped without making a line of it.
+            guard raw.utf8.contains(where: { $0 != UInt8(ascii: " ") }) else { continue }
             let line = AgentScreenLine(raw)
             if !line.text.isEmpty { window.append(line) }
         }

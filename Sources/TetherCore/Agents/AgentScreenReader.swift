@@ -31,7 +31,10 @@ public struct AgentScreenReader: Sendable {
 
     /// Reads `lines`, top to bottom as on the screen.
     public func read(_ lines: [String]) -> ScreenReading {
-        let window = AgentScreenLine.window(lines, size: Self.windowLines)
+        read(window: AgentScreenLine.window(lines, size: Self.windowLines))
+    }
+
+    private func read(window: [AgentScreenLine]) -> ScreenReading {
         if let prompt = AgentPromptBlockParser.prompt(in: window, cursors: markers.cursors) { return .prompt(prompt) }
         // From the bottom: the busy line sits just above the input box.
         if window.reversed().contains(where: markers.isBusy) { return .busy }
@@ -45,7 +48,7 @@ public struct AgentScreenReader: Sendable {
     public func read(screen: String) -> ScreenReading {
         let tail = Self.tail(of: screen, nonEmptyLines: Self.windowLines)
         guard Self.mayShowAgent(tail) else { return .unknown }
-        return read(tail.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+        return read(window: AgentScreenLine.window(Self.lines(of: tail), size: Self.windowLines))
     }
 
     /// The draft in the agent's input box on a whole captured screen (see
@@ -53,7 +56,7 @@ public struct AgentScreenReader: Sendable {
     public func draft(screen: String) -> String? {
         let tail = Self.tail(of: screen, nonEmptyLines: Self.windowLines)
         guard Self.mayShowAgent(tail) else { return nil }
-        let window = AgentScreenLine.window(tail.split(separator: "\n", omittingEmptySubsequences: false).map(String.init), size: Self.windowLines)
+        let window = AgentScreenLine.window(Self.lines(of: tail), size: Self.windowLines)
         return markers.inputDraft(window)
     }
 
@@ -67,23 +70,30 @@ public struct AgentScreenReader: Sendable {
 
     /// The part of `screen` holding its last `count` non-empty lines, found scanning bytes from the end.
     static func tail(of screen: String, nonEmptyLines count: Int) -> Substring {
-        let bytes = screen.utf8
-        var index = bytes.endIndex
+        // On the bytes as stored (a captured screen is a native, contiguous string).
+        let start = screen.utf8.withContiguousStorageIfAvailable { tailStart($0, nonEmptyLines: count) }
+            ?? Array(screen.utf8).withUnsafeBufferPointer { tailStart($0, nonEmptyLines: count) }
+        let index = screen.utf8.index(screen.utf8.startIndex, offsetBy: start)
+        return screen[index...]
+    }
+
+    /// The offset where the last `count` non-empty lines of `bytes` begin (0: all of it).
+    private static func tailStart(_ bytes: UnsafeBufferPointer<UInt8>, nonEmptyLines count: Int) -> Int {
+        var index = bytes.count
         var seen = 0
         var lineHasText = false
-        while index > bytes.startIndex {
-            let previous = bytes.index(before: index)
-            let byte = bytes[previous]
+        while index > 0 {
+            let byte = bytes[index - 1]
             if byte == UInt8(ascii: "\n") {
                 if lineHasText { seen += 1 }
-                if seen >= count { return screen[index...] }
+                if seen >= count { return index }
                 lineHasText = false
             } else if byte != UInt8(ascii: " ") {
                 lineHasText = true
             }
-            index = previous
+            index -= 1
         }
-        return screen[...]
+        return 0
     }
 
     /// Whether `tail` could hold a busy line, a dialog or an input prompt of any agent: every
@@ -97,6 +107,27 @@ public struct AgentScreenReader: Sendable {
             if lineStart, byte == UInt8(ascii: ">") { return true }
             if byte != UInt8(ascii: " ") { lineStart = false }
         }
-        return tail.contains("esc to")
+        return tail.utf8.withContiguousStorageIfAvailable { AgentScreenMarkers.asciiCaseInsensitiveIndex(of: Self.escTo, in: $0) != nil }
+            ?? tail.contains("esc to")
     }
+
+    /// The lines of `text`, split at its newline bytes: no grapheme walk over box-drawing runs.
+    static func lines(of text: Substring) -> [Substring] {
+        var lines: [Substring] = []
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var index = start
+        while index < bytes.endIndex {
+            if bytes[index] == UInt8(ascii: "\n") {
+                lines.append(text[start..<index])
+                start = bytes.index(after: index)
+            }
+            index = bytes.index(after: index)
+        }
+        lines.append(text[start...])
+        return lines
+    }
+
+    /// What every busy line holds (`esc to interrupt`, `esc to cancel`).
+    static let escTo = Array("esc to".utf8)
 }

@@ -45,6 +45,12 @@ import TetherCore
         }
     }
 
+    @Test(arguments: cases) func aWholeScreenReadsAsItsLinesDo(_ c: Case) {
+        let reader = AgentScreenReader(kind: c.kind)
+        #expect(reader.read(screen: c.lines.joined(separator: "\n")) == reader.read(c.lines), "\(c.name)")
+        #expect(reader.read(screen: (c.lines + ["", "   "]).joined(separator: "\n")) == reader.read(c.lines), "\(c.name), blank lines below")
+    }
+
     @Test func aWholeCapturedScreenReadsAsItsLines() {
         let screen = (F.claudeWork + F.claudeSpinner + F.claudeInput).joined(separator: "\n")
         #expect(AgentScreenReader(kind: .claude).read(screen: screen) == .busy)
