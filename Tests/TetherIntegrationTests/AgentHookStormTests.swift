@@ -34,6 +34,7 @@ extension AgentHookTests {
         var exits: [Duration] = []
         var served = 0
         for probe in 0..<Self.stormProbes {
+            // Pacing, the thing tested: the probes are spread over the storm's ten seconds, not bunched.
             try? await Task.sleep(until: storm.start + HookStorm.length * (Double(probe) + 0.5) / Double(Self.stormProbes), clock: .continuous)
             let started = ContinuousClock.now
             let result = try await shell(hook, timeout: .seconds(20))
