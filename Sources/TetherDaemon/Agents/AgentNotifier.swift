@@ -11,12 +11,9 @@ import TetherCore
 /// Nothing here waits on delivery: each notice is a registry task (typing may wait on a busy
 /// agent's input), at most ``maximumDeliveries`` at once; beyond that a notice is dropped and logged.
 final class AgentNotifier: Sendable {
-    /// Sessions whose announced turns and dialogs are remembered: far more than the sessions one
-    /// computer runs, so a turn is never announced twice while its session lives.
+    /// Sessions whose last announced turn and last seen dialog are remembered: far more than the
+    /// sessions one computer runs, so a turn is never announced twice while its session lives.
     static let rememberedSessions = 4096
-    /// Turns and dialogs remembered per session: a repeat comes within a moment (a hook and the
-    /// screen seeing the same end), never dozens of notices later.
-    static let rememberedPerSession = 16
     /// Notices delivered at once: each holds a task that may wait behind a busy agent's input; a
     /// storm of turns (or of peers' notices) beyond this is dropped, not queued without bound.
     static let maximumDeliveries = 64
@@ -30,8 +27,8 @@ final class AgentNotifier: Sendable {
     static let adapter = "notice"
 
     private struct State {
-        /// Per session, the turns and dialogs announced lately.
-        var announced = BoundedDictionary<String, [String]>(capacity: AgentNotifier.rememberedSessions)
+        /// Per session, the last turn whose end was announced (turns only grow until a relaunch).
+        var announced = BoundedDictionary<String, Int>(capacity: AgentNotifier.rememberedSessions)
         var missed = BoundedDictionary<String, Bool>(capacity: AgentNotifier.rememberedMisses)
         /// Per session, the dialog last seen: its turn, its question when known, and when.
         var dialogs = BoundedDictionary<String, Dialog>(capacity: AgentNotifier.rememberedSessions)
@@ -80,7 +77,7 @@ final class AgentNotifier: Sendable {
         let detail: String?
         let question = after.prompt?.question
         if after.state == .idle, after.turn != (before?.turn ?? 0) {
-            guard lookup.live(id)?.record.initiatorSessionID != nil, remember(id, ["turn \(after.turn)"]) else { return }
+            guard lookup.live(id)?.record.initiatorSessionID != nil, announce(turn: after.turn, of: id) else { return }
             (kind, detail) = (.turnEnded, reply)
         } else if after.state == .needsInput {
             let opened = before?.state != .needsInput
@@ -156,16 +153,13 @@ final class AgentNotifier: Sendable {
         }
     }
 
-    /// Records `keys` as announced for session `id`; true when the last of them (the most
-    /// specific) was not yet.
-    @discardableResult
-    private func remember(_ id: String, _ keys: [String]) -> Bool {
+    /// Records the end of `turn` of session `id` as announced; true when it was not yet (a hook
+    /// and the screen see one end at different moments).
+    private func announce(turn: Int, of id: String) -> Bool {
         state.withLock { state -> Bool in
-            var known = state.announced[id] ?? []
-            let fresh = keys.last.map { !known.contains($0) } ?? false
-            known.append(contentsOf: keys.filter { !known.contains($0) })
-            state.announced[id] = Array(known.suffix(Self.rememberedPerSession))
-            return fresh
+            guard turn > state.announced[id] ?? 0 else { return false }
+            state.announced[id] = turn
+            return true
         }
     }
 

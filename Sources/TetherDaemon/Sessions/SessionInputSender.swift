@@ -30,11 +30,7 @@ struct SessionInputSender: Sendable {
     func sendMessage(_ id: String, _ text: String, adapter: String, asShellCommand: Bool = false) async throws -> InputReceipt {
         let session = try await lookup.accepting(id)
         let agent = asShellCommand ? nil : session.record.activeAgent
-        // A shell in front means the agent exited (text goes straight in), unless it is only starting.
-        if agent != nil, agents.follows(id), let queue, try await agentInFront(id, session.record.tmuxSessionName) {
-            try TerminalBridge.checkText(text, for: session.record.tmuxSessionName)
-            return try queue.enqueue(text, sessionID: id, adapter: adapter)
-        }
+        if agent != nil, let queued = try await enqueueForAgent(session, text, adapter: adapter) { return queued }
         try await bridge.sendText(Self.typed(text, agent: agent), to: session.record.tmuxSessionName, enter: true,
                                   bracketedPaste: Self.needsPaste(text, agent: agent))
         try await recordSent(id, text, adapter: adapter)
@@ -48,8 +44,15 @@ struct SessionInputSender: Sendable {
     /// would run as a command line.
     func sendNotice(_ id: String, _ text: String, adapter: String) async throws -> InputReceipt? {
         let session = try await lookup.accepting(id)
-        guard session.record.activeAgent != nil, agents.follows(id), let queue,
-              try await agentInFront(id, session.record.tmuxSessionName) else { return nil }
+        guard session.record.activeAgent != nil else { return nil }
+        return try await enqueueForAgent(session, text, adapter: adapter)
+    }
+
+    /// Queues `text` for the session's agent when Tether follows it and it is in front (or only
+    /// starting); nil when a shell is in front (the agent exited) or no agent is followed.
+    private func enqueueForAgent(_ session: Session, _ text: String, adapter: String) async throws -> InputReceipt? {
+        let id = session.id
+        guard agents.follows(id), let queue, try await agentInFront(id, session.record.tmuxSessionName) else { return nil }
         try TerminalBridge.checkText(text, for: session.record.tmuxSessionName)
         return try queue.enqueue(text, sessionID: id, adapter: adapter)
     }
