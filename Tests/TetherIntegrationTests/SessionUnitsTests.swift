@@ -46,8 +46,12 @@ struct SessionUnitsTests {
         try await withSandbox { sandbox in
             let (client, socket) = try await start(sandbox)
             let ids = Set(try (0..<3).map { _ in try newSession(client, in: sandbox) })
-            let scopes = try await sandbox.run("systemctl --user list-units --type=scope --no-legend --plain").output
-            #expect(ids.allSatisfy { scopes.contains("tether-session-\($0).scope") }, "\(scopes)")
+            // The pane's shell makes its scope (`exec systemd-run --scope`) after the create returns.
+            var scopes = ""
+            #expect(await eventually {
+                scopes = (try? await sandbox.run("systemctl --user list-units --type=scope --no-legend --plain").output) ?? ""
+                return ids.allSatisfy { scopes.contains("tether-session-\($0).scope") }
+            }, "\(scopes)")
             #expect(try await sandbox.run("systemctl --user is-active tether-tmux-\(socket).service").output.contains("active"))
 
             #expect(try await sandbox.run("systemctl --user restart \(SystemdSandbox.unit)").status == 0)
