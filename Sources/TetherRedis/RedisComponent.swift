@@ -50,8 +50,6 @@ public struct RedisComponent: Component {
             let (info, stats) = await commands.computerInfo()
             return try? JSONValue(parsing: ComputerReport(info, stats: stats).jsonBytes)
         }
-        peers = RedisPeersService(settings: peersSettings, link: RedisLink(options: options, name: "redis.peers", time: time, logger: logger),
-                                  interest: interest, time: time, describe: describe)
         replies = RedisLink(options: options, name: "redis.replies", time: time, logger: logger)
         let screenLink = RedisLink(options: options, name: "redis.screens", time: time, logger: logger)
         self.screenLink = screenLink
@@ -59,6 +57,9 @@ public struct RedisComponent: Component {
         self.screens = screens
         reader = RequestStreamReader(options: options, replyLink: replies, commands: commands, settings: settings, registry: registry,
                                      computer: computer, block: options.blockTimeout, screens: screens, time: time, logger: logger)
+        // A peer that answers this computer's first heartbeat at once finds the reader already in place.
+        peers = RedisPeersService(settings: peersSettings, link: RedisLink(options: options, name: "redis.peers", time: time, logger: logger),
+                                  interest: interest, time: time, describe: describe, readerPositioned: reader.positioned)
         pusher = SessionEventPusher(options: options, computer: computer, bus: bus, directory: peers.directory, tally: tally,
                                     time: time, logger: logger)
         self.registry = registry

@@ -22,6 +22,8 @@ import Glibc
 
         let heartbeat = await eventually { ((try? await peer.link.send(["GET", key]))?.string).map { $0.contains("\"computer_name\"") } ?? false }
         #expect(heartbeat, "\(daemon.process.log)")
+        // Not waited for: the first heartbeat itself waits for the request reader's cursor.
+        #expect(daemon.redisStatus["cursor"] is String, "the request reader reads before the computer is announced")
         let decoded = try Heartbeat(decoding: Array(try #require(try await peer.link.send(["GET", key]).string).utf8))
         #expect(decoded.computerName == daemon.computer)
 

@@ -77,4 +77,9 @@ extension ComponentContext {
     public func waitUntil(_ event: AsyncEvent) async -> Bool {
         await AsyncEvent.first(of: [event, stopRequest], timeout: nil, on: time) == 0
     }
+
+    /// Suspends until `event` fires, a stop is asked or `timeout` passes; true when the event fired first.
+    public func waitUntil(_ event: AsyncEvent, timeout: Duration) async -> Bool {
+        await AsyncEvent.first(of: [event, stopRequest], timeout: timeout, on: time) == 0
+    }
 }

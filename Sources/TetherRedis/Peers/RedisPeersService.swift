@@ -20,11 +20,21 @@ public struct RedisPeersService: Sendable {
     let describe: (@Sendable () async -> JSONValue?)?
     let time: TimeSource
     let health = PeersHealth()
+    /// The request reader's ``RequestStreamReader/positioned``: the first heartbeat waits for it.
+    let readerPositioned: AsyncEvent?
+
+    /// How long the first heartbeat waits for the request reader to know its cursor, beyond one
+    /// connect and one command (what the reader needs to resolve `$` on a first start): a peer that
+    /// answers this computer's arrival at once must not write behind the cursor, where nothing reads.
+    /// After it the heartbeat goes out anyway: the daemon is never hidden for a slow reader.
+    public static let readerPositionMargin: Duration = .seconds(1)
 
     /// A service that beats on `link` (it closes the link when it stops), with `interested_in` from
-    /// `interest` and time from `time`.
+    /// `interest` and time from `time`; its first heartbeat waits (bounded) for `readerPositioned`.
     public init(settings: RedisPeersSettings, link: RedisLink, interest: SubscriptionInterest, time: TimeSource,
-                directory: PeerDirectory = PeerDirectory(), describe: (@Sendable () async -> JSONValue?)? = nil) {
+                directory: PeerDirectory = PeerDirectory(), describe: (@Sendable () async -> JSONValue?)? = nil,
+                readerPositioned: AsyncEvent? = nil) {
+        self.readerPositioned = readerPositioned
         self.describe = describe
         self.settings = settings
         self.link = link
@@ -49,9 +59,11 @@ public struct RedisPeersService: Sendable {
         var nextSweep = time.now
         // Set once a heartbeat was written: the stop then deletes it, whatever discovery did since.
         var wroteHeartbeat = false
+        var waitedForReader = false
         while !context.isStopping {
             let sweep = time.now >= nextSweep
             do throws(RedisError) {
+                if !waitedForReader { waitedForReader = try await waitForReader(context: context) }
                 let now = time.wallNow
                 try await writer.beat(at: now)
                 wroteHeartbeat = true
@@ -75,6 +87,21 @@ public struct RedisPeersService: Sendable {
             guard await context.sleep(for: settings.heartbeatInterval) else { break }
         }
         await leave(writer, wroteHeartbeat: wroteHeartbeat, logger: context.logger)
+    }
+
+    /// Before the first heartbeat, once Redis answers (while it does not, the failure is reported
+    /// at once, as without a reader): the request reader's bounded time to learn its cursor. True
+    /// once waited (or nothing to wait for).
+    private func waitForReader(context: ComponentContext) async throws(RedisError) -> Bool {
+        guard let readerPositioned, !readerPositioned.isFired else { return true }
+        _ = try await link.send(["PING"])
+        let bound = link.options.connectTimeout + link.options.commandTimeout + Self.readerPositionMargin
+        if await !context.waitUntil(readerPositioned, timeout: bound), !context.isStopping {
+            context.logger.warning("the request reader has no cursor yet; announcing this computer anyway (a request sent before the reader starts is not read)",
+                                   metadata: ["waited": "\(bound)"])
+        }
+        context.beat()
+        return true
     }
 
     private func failed(_ error: RedisError, context: ComponentContext) {

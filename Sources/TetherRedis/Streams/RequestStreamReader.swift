@@ -22,6 +22,9 @@ public final class RequestStreamReader: Sendable {
     let time: TimeSource
     let logger: Logger
     let counters = Mutex(RequestStreamCounters())
+    /// Fires once the reader knows where it reads from (the saved cursor, or on a first start `$`
+    /// resolved): from then on no entry written to the stream is skipped.
+    public let positioned = AsyncEvent()
 
     /// A reader for `computer` that reads on its own link to `options` (BLOCK `block`, the config's
     /// `timeouts.redis_block`) and answers through `replyLink`, the shared command link; `screens`
@@ -105,6 +108,7 @@ public final class RequestStreamReader: Sendable {
                 if reported { logger.info("read the saved request-stream cursor; the stream is read again") }
                 guard let saved else { break }
                 counters.withLock { $0.cursor = saved }
+                positioned.fire()
                 return saved
             } catch {
                 if !reported {
@@ -121,6 +125,7 @@ public final class RequestStreamReader: Sendable {
                 let end = try await cursor.resolveEnd(on: link)
                 await cursor.save(end)
                 counters.withLock { $0.cursor = end }
+                positioned.fire()
                 logger.info("request stream starts after its current end", metadata: ["entry": "\(end)"])
                 return end
             } catch {

@@ -17,12 +17,13 @@ final class PeersRun: Sendable {
 
     /// Short intervals through parameters: the tests never wait out real 30 s beats.
     init(_ url: String, name: String, interval: Duration = .milliseconds(200), ttl: Duration = .seconds(60),
-         sweep: Duration = RedisPeersSettings.defaultDiscoverySweep, logger: Logger = Logger(label: "peers-test")) throws {
+         sweep: Duration = RedisPeersSettings.defaultDiscoverySweep, logger: Logger = Logger(label: "peers-test"),
+         readerPositioned: AsyncEvent? = nil) throws {
         let time = TimeSource.continuous
         link = RedisLink(options: try redisOptions(url, connect: .milliseconds(500)), name: "redis.\(name)", time: time, logger: logger,
                          backoff: Backoff(initial: .milliseconds(100), maximum: .milliseconds(300)))
         let settings = RedisPeersSettings(computerName: name, heartbeatInterval: interval, heartbeatTimeToLive: ttl, discoverySweep: sweep)
-        service = RedisPeersService(settings: settings, link: link, interest: interest, time: time)
+        service = RedisPeersService(settings: settings, link: link, interest: interest, time: time, readerPositioned: readerPositioned)
         board = HealthBoard(time: time)
         board.register(RedisPeersService.componentName, heartbeatInterval: interval * 5)
         context = ComponentContext(name: RedisPeersService.componentName, logger: logger, board: board, stopRequest: stopRequest, time: time)
