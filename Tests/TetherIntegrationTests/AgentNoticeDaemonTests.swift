@@ -107,6 +107,7 @@ struct AgentNoticeDaemonTests {
             host.initiatorSessionID.withLock { $0 = caller }
             let peer = try PythonPeer(server)
             #expect(await eventually { (try? await peer.link.send(["EXISTS", RedisKeys.heartbeat(daemon.computer)])) == .integer(1) })
+            #expect(await daemon.readsRequests(), "\(daemon.process.log)")
 
             let title = Data("py: fix the build".utf8).base64EncodedString()
             let stopped = try await peer.reply(try await peer.send("/stop_notification \(host.sessionID) \(host.name) \(title)", to: daemon.computer))

@@ -31,6 +31,7 @@ import Testing
 
     private func drive(_ daemon: APIDaemon, _ server: RedisServer, _ peers: PeersRun, session id: String) async throws {
         #expect(await eventually { peers.names == [daemon.computer] }, "\(daemon.process.log)")
+        #expect(await daemon.readsRequests(), "\(daemon.process.log)")
         // The daemon asks every peer it sees for its details (get_computer_info), this one included.
         let asked = await eventually {
             let entries = try? await PythonPeer(server).link.send(["XRANGE", RedisKeys.messages("asker"), "-", "+"])

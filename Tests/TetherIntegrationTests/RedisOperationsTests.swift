@@ -206,4 +206,11 @@ extension APIDaemon {
     var redisStatus: [String: Any] {
         (try? client.get("/status"))?.object["redis"] as? [String: Any] ?? [:]
     }
+
+    /// Whether the request reader has its cursor. On a computer's very first start it resolves `$`
+    /// once it connects, beside the first heartbeat: a request written before that is behind the
+    /// cursor and never read (as with the Python daemon), so a test waits for it before sending.
+    func readsRequests() async -> Bool {
+        await eventually { redisStatus["cursor"] is String }
+    }
 }

@@ -17,6 +17,7 @@ import Testing
         let peer = try PythonPeer(server)
         #expect(await eventually { (try? await peer.link.send(["EXISTS", RedisKeys.heartbeat(daemon.computer)])) == .integer(1) },
                 "\(daemon.process.log)")
+        #expect(await daemon.readsRequests(), "\(daemon.process.log)")
 
         // The MCP tools' remote start: a bare new_session, then cd (unquoted) and agent, no replies read.
         let created = try #require(try await peer.reply(try await peer.send("/new_session", to: daemon.computer)))
@@ -48,6 +49,7 @@ import Testing
         let daemon = try await APIDaemon(configuration: "redis: {enabled: true, url: \"\(server.url())\"}")
         defer { daemon.remove() }
         let peer = try PythonPeer(server)
+        #expect(await daemon.readsRequests(), "\(daemon.process.log)")
         let todos = try #require(try await peer.reply(try await peer.send("/list_todos '\(daemon.project)'", to: daemon.computer)))
         let items = todos["data"] as? [[String: Any]] ?? []
         #expect(items.first?["slug"] as? String == "cache-unification", "\(todos)")

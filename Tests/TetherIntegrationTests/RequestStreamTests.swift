@@ -190,7 +190,7 @@ import Testing
         }
         // The helper fired stop and drained the registry; the reader's run() has returned by now.
         let elapsed = clock.now - (stoppedAt ?? clock.now)
-        #expect(elapsed < .milliseconds(900), "stop took \(elapsed)")
+        #expect(elapsed < promptly, "stop took \(elapsed)")
         await peer.link.close()
     }
 }

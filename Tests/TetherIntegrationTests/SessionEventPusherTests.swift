@@ -74,7 +74,8 @@ import Testing
             #expect(await eventually { await pushed(to: "interested", on: admin.link) == ["updated:s1:t", "removed:s1", "updated:s2:t"] })
             #expect((try? await admin.link.send(["XLEN", RedisKeys.sessionEvents("quiet")])) == .integer(0))
             #expect((try? await admin.link.send(["XLEN", RedisKeys.sessionEvents("tether1")])) == .integer(0))
-            #expect(tally.current.pushed == 3)
+            // Counted once XADD answers, which may be after the entry shows on another connection.
+            #expect(await eventually { tally.current.pushed == 3 })
         }
     }
 
@@ -107,7 +108,7 @@ import Testing
             for round in 0..<3 {
                 for index in 0..<200 { bus.publish(.updated(session("s\(index)", title: "r\(round)"))) }
             }
-            #expect(ContinuousClock.now - started < .seconds(1), "publishing never waits for Redis")
+            #expect(ContinuousClock.now - started < promptly, "publishing never waits for Redis")
             #expect(await eventually { tally.current.dropped > 0 && tally.current.pushFailures > 0 }, "\(tally.current)")
             server.resume()
             // The last eight sessions, each with its latest title.

@@ -115,22 +115,29 @@ import Testing
                 #expect(asked.value == 0, "no pull without interest")
                 interest.update(subscriber: 1, topics: ["sessions"])
                 #expect(await eventually { cache.session("listed-peer2") != nil })
-                #expect(cache.session("listed-peer2")?.status == .idle && tally.current.bootstraps == 1)
+                #expect(cache.session("listed-peer2")?.status == .idle)
+                // Counted just after the cache is filled.
+                #expect(await eventually { tally.current.bootstraps == 1 })
 
                 // Redis restarted (empty): events may have been lost meanwhile, so every peer is pulled again.
                 await server.kill()
                 try await server.start()
-                #expect(await eventually(timeout: .seconds(20)) { asked.value == 2 })
+                // At least once more: a round that reads the emptied Redis before peer2 beats again
+                // drops it and pulls it once more when it is back, which is right too.
+                #expect(await eventually(timeout: .seconds(20)) { asked.value >= 2 })
                 #expect(await eventually { me.names == ["peer2"] })
 
+                let departures = logs.count("peers left; their sessions leave the cache")
+                let pulls = asked.value
                 #expect(await other.stop())
                 #expect(await eventually { cache.session("listed-peer2") == nil }, "gone with its heartbeat")
                 // The line follows the removal on the reader's side: wait for it, do not race it.
-                #expect(await eventually { logs.count("peers left; their sessions leave the cache") == 1 })
+                #expect(await eventually { logs.count("peers left; their sessions leave the cache") == departures + 1 })
+                #expect(asked.value == pulls, "a peer that left is not pulled")
             }
             #expect(await me.stop())
         }
-        #expect(asked.value == 2)
+        #expect(asked.value >= 2)
     }
 }
 

@@ -90,7 +90,8 @@ import Glibc
             let ended = try await sessions.manager.session(session.id)
             #expect(ended.record.finalScreen?.contains("last-words") == true)
             #expect(ended.record.exitStatus == 7)
-            #expect(exits.withLock { $0.first?.1 } == 7)
+            // Subscribers get events from a queue of their own: the handler may run after the status shows.
+            #expect(await eventually { exits.withLock { $0.first?.1 } == 7 })
             #expect(exits.withLock { $0.first?.0.contains("last-words") } == true)
             #expect(await eventually { (try? await sessions.runtime.bridge.exists(session.record.tmuxSessionName)) == false })
             #expect(await sessions.commands.listSessions().isEmpty)

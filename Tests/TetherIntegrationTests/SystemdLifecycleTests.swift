@@ -34,7 +34,8 @@ struct SystemdLifecycleTests {
                 try await sandbox.journal("CONFIG_CHANGED=logging.level").contains("configuration reloaded")
             }
             #expect(applied)
-            #expect(try await sandbox.journal("PRIORITY=7").contains("reload applied"))
+            // journald takes entries in on its own time: wait for the line, not just read once.
+            #expect(try await eventually { try await sandbox.journal("PRIORITY=7").contains("reload applied") })
             #expect(try await sandbox.property("ActiveState") == "active")
         }
     }
@@ -49,7 +50,8 @@ struct SystemdLifecycleTests {
             let stop = try await sandbox.run("systemctl --user stop \(SystemdSandbox.unit)")
             let took = clock.now - began
             #expect(stop.status == 0)
-            #expect(took < .seconds(2), "systemctl stop took \(took)")
+            // A loose bound (a loaded machine); the printed figure is the measure, the kill timeout (90 s) the failure.
+            #expect(took < .seconds(10), "systemctl stop took \(took)")
             let drained = try await eventually { try await sandbox.journal().contains("drained ") }
             let journal = try await sandbox.journal()
             #expect(drained, "\(journal)")
@@ -73,8 +75,11 @@ struct SystemdLifecycleTests {
             try await sandbox.install(executable: Binaries.tetherd, config: sandbox.dir.file("tether.yml"), extra: ["Restart=no"])
             let start = try await sandbox.run("systemctl --user start \(SystemdSandbox.unit)")
             #expect(start.status != 0)
-            let journal = try await sandbox.journal()
-            #expect(journal.contains("polling.intervall is not a known key"), "\(journal)")
+            var journal = ""
+            #expect(try await eventually {
+                journal = try await sandbox.journal()
+                return journal.contains("polling.intervall is not a known key")
+            }, "\(journal)")
             let status = try await sandbox.run("systemctl --user status \(SystemdSandbox.unit)").output
             #expect(status.contains("failed"), "\(status)")
         }
@@ -92,9 +97,12 @@ struct SystemdLifecycleTests {
             let restarted = try await eventually(timeout: .seconds(20)) {
                 (Int(try await sandbox.property("NRestarts")) ?? 0) >= 1
             }
-            let journal = try await sandbox.journal()
-            #expect(restarted, "\(journal)")
-            #expect(journal.contains("withholding watchdog pings"), "\(journal)")
+            var journal = ""
+            #expect(restarted)
+            #expect(try await eventually {
+                journal = try await sandbox.journal()
+                return journal.contains("withholding watchdog pings")
+            }, "\(journal)")
         }
     }
 
@@ -103,15 +111,17 @@ struct SystemdLifecycleTests {
             try sandbox.dir.write("tether.yml", "logging: {level: debug}\n")
             try await sandbox.install(executable: Binaries.tetherd, config: sandbox.dir.file("tether.yml"))
             try await sandbox.run("systemctl --user start \(SystemdSandbox.unit)")
-            let ready = try await sandbox.journal("SYSLOG_IDENTIFIER=tetherd STARTUP_MS= + SYSLOG_IDENTIFIER=tetherd", format: "verbose")
-            #expect(ready.contains("MESSAGE=tetherd ready"), "\(ready)")
+            var ready = ""
+            #expect(try await eventually {
+                ready = try await sandbox.journal("SYSLOG_IDENTIFIER=tetherd STARTUP_MS= + SYSLOG_IDENTIFIER=tetherd", format: "verbose")
+                return ready.contains("MESSAGE=tetherd ready")
+            }, "\(ready)")
             #expect(ready.contains("CONFIG_ORIGIN=\(sandbox.dir.file("tether.yml"))"))
             #expect(ready.contains("CODE_FILE="))
             #expect(ready.contains("CODE_LINE="))
             #expect(ready.contains("CODE_FUNC="))
             #expect(ready.contains("PRIORITY=6"))
-            let task = try await sandbox.journal("TASK_NAME=component.pool-monitor")
-            #expect(task.contains("task spawned"), "\(task)")
+            #expect(try await eventually { try await sandbox.journal("TASK_NAME=component.pool-monitor").contains("task spawned") })
         }
     }
 }

@@ -51,7 +51,7 @@ import Testing
                     do { try await link.waitUntilConnected() } catch let error as RedisError { if error.code == .closed { closed() } }
                 }
                 // Wait (bounded) until the waiter sleeps on the clock, then close the link.
-                for _ in 0..<100_000 where clock.sleeperCount == 0 { await Task.yield() }
+                _ = await eventually { clock.sleeperCount > 0 }
                 #expect(clock.sleeperCount > 0)
                 await link.close()
                 try await group.waitForAll()

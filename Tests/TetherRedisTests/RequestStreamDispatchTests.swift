@@ -29,7 +29,7 @@ import TetherCore
             #expect(await otherDone.wait(timeout: .seconds(5), on: .continuous))
             #expect(order.withLock { $0.isEmpty })
             gate.fire()
-            for _ in 0..<10_000 where dispatcher.inFlight > 0 { await Task.yield() }
+            _ = await eventually { dispatcher.inFlight == 0 }
             #expect(order.withLock { $0 } == Array(0..<50))
         }
     }
@@ -54,7 +54,7 @@ import TetherCore
             }
             let ran = third.isFired
             #expect(ran)
-            for _ in 0..<10_000 where dispatcher.inFlight > 0 { await Task.yield() }
+            _ = await eventually { dispatcher.inFlight == 0 }
             #expect(dispatcher.inFlight == 0)
         }
     }

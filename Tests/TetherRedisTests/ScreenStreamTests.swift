@@ -123,9 +123,14 @@ final class GatedSender: RedisCommandSending {
     var statuses: [String] { field("status") }
 }
 
-/// Yields until `condition` holds, a bounded number of times (the writer runs beside the test, no clock involved).
+/// How long a unit test yields for something running beside it before giving up: generous, since
+/// a loaded machine can hold the other task off its thread for a while; nothing sleeps meanwhile.
+let yieldingDeadline: Duration = .seconds(10)
+
+/// Yields until `condition` holds, at most ``yieldingDeadline`` (the writer runs beside the test, no clock involved).
 func eventually(_ condition: () -> Bool) async -> Bool {
-    for _ in 0..<100_000 {
+    let end = ContinuousClock.now + yieldingDeadline
+    while ContinuousClock.now < end {
         if condition() { return true }
         await Task.yield()
     }
@@ -166,7 +171,8 @@ func eventually(_ condition: () -> Bool) async -> Bool {
             let done = AsyncEvent()
             group.addTask {
                 // Each poll waits one interval on the manual clock: move it on whenever the watch sleeps.
-                for _ in 0..<100_000 where !done.isFired {
+                let end = ContinuousClock.now + yieldingDeadline
+                while !done.isFired, ContinuousClock.now < end {
                     if clock.sleeperCount > 0 { clock.advance(by: ScreenWatch.pollInterval) }
                     await Task.yield()
                 }

@@ -42,6 +42,10 @@ struct TemporaryDirectory {
     }
 }
 
+/// What "at once" means for a wait a test cuts short (a 5 s BLOCK, a 20 s connect): well under the
+/// shortest thing cut, loose enough for a loaded 2-core machine to schedule the wake-up.
+let promptly: Duration = .seconds(2)
+
 /// Polls `condition` every 20 ms until it holds or `timeout` passes (integration tests only: real processes).
 func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let clock = ContinuousClock()

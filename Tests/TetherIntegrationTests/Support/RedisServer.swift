@@ -66,26 +66,37 @@ final class RedisServer: @unchecked Sendable {
         dir.remove()
     }
 
+    /// Ports tried first: below the kernel's ephemeral range (32768 up, by default), so neither
+    /// another process's outgoing connection nor a client's own reconnect takes the port while a
+    /// restart test has the server down.
+    static let quietPorts: Range<Int32> = 20_000..<32_000
+
     /// A port nothing listens on (bound for a moment, then released).
     static func freePort() -> Int32 {
+        for _ in 0..<50 {
+            let port = Int32.random(in: quietPorts)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            if bindLoopback(fd, port: port) == port { return port }
+        }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         return bindLoopback(fd)
     }
 }
 
-/// Binds `fd` to 127.0.0.1 on a port the kernel picks, and returns that port.
-func bindLoopback(_ fd: Int32) -> Int32 {
+/// Binds `fd` to 127.0.0.1 on `port` (0: one the kernel picks), and returns the port bound, or -1
+/// when the bind failed (the port is taken).
+func bindLoopback(_ fd: Int32, port: Int32 = 0) -> Int32 {
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
+    address.sin_port = UInt16(port).bigEndian
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
+    let bound = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(fd, pointer, length)
-            return getsockname(fd, pointer, &length)
+            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
         }
     }
-    return Int32(UInt16(bigEndian: address.sin_port))
+    return bound ? Int32(UInt16(bigEndian: address.sin_port)) : -1
 }
