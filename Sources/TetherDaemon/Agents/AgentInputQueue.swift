@@ -11,7 +11,8 @@ import TetherCore
 /// One registry task drains a session's queue while it has texts; none runs for a quiet session.
 /// At a stop the texts still waiting are not typed: their receipts say `failed`, with why.
 final class AgentInputQueue: Sendable {
-    /// Texts waiting per session: a client this far ahead of its agent is refused, not buffered.
+    /// Texts per session not yet typed or failed, the one under way included: a client this far
+    /// ahead of its agent is refused, not buffered.
     static let perSessionLimit = 64
     /// Receipts kept for reading by id (a few hundred bytes each).
     static let receiptCapacity = 10_000
@@ -40,6 +41,9 @@ final class AgentInputQueue: Sendable {
 
     private struct State {
         var queues: [String: FIFOQueue<Pending>] = [:]
+        /// Texts per session accepted and not yet finished: the queued ones and the one its drain
+        /// holds, so the limit does not depend on whether the drain has taken the first yet.
+        var unfinished: [String: Int] = [:]
         var draining: Set<String> = []
         var receipts = BoundedDictionary<String, InputReceipt>(capacity: AgentInputQueue.receiptCapacity)
     }
@@ -75,10 +79,11 @@ final class AgentInputQueue: Sendable {
     func enqueue(_ text: String, sessionID: String, adapter: String) throws -> InputReceipt {
         let receipt = InputReceipt(inputID: UUID().uuidString.lowercased(), sessionID: sessionID, state: .queued)
         let startDraining = try state.withLock { state -> Bool in
-            let waiting = state.queues[sessionID]?.count ?? 0
+            let waiting = state.unfinished[sessionID] ?? 0
             guard waiting < Self.perSessionLimit else {
                 throw TetherError(.invalidRequest, "session \(sessionID) already has \(waiting) texts waiting for its agent (the most is \(Self.perSessionLimit)); wait for them (tether send --wait) before sending more")
             }
+            state.unfinished[sessionID] = waiting + 1
             state.queues[sessionID, default: FIFOQueue()].append(Pending(inputID: receipt.inputID, text: text, adapter: adapter, sent: time.now))
             state.receipts.updateValue(receipt, forKey: receipt.inputID)
             return state.draining.insert(sessionID).inserted
@@ -158,7 +163,11 @@ final class AgentInputQueue: Sendable {
 
     private func finish(_ inputID: String, sessionID: String, _ outcome: InputReceipt.State, reason: String?) {
         let receipt = InputReceipt(inputID: inputID, sessionID: sessionID, state: outcome, reason: reason)
-        state.withLock { _ = $0.receipts.updateValue(receipt, forKey: inputID) }
+        state.withLock { state in
+            _ = state.receipts.updateValue(receipt, forKey: inputID)
+            let left = (state.unfinished[sessionID] ?? 1) - 1
+            state.unfinished[sessionID] = left > 0 ? left : nil
+        }
         if outcome != .delivered {
             logger.warning("a text for an agent was not delivered as sent", metadata: [
                 "session.id": "\(sessionID)", "input.id": "\(inputID)", "input.state": "\(outcome.rawValue)", "reason": "\(reason ?? "")",
