@@ -57,7 +57,8 @@ public struct RedisComponent: Component {
         self.screens = screens
         reader = RequestStreamReader(options: options, replyLink: replies, commands: commands, settings: settings, registry: registry,
                                      computer: computer, block: options.blockTimeout, screens: screens, time: time, logger: logger)
-        // A peer that answers this computer's first heartbeat at once finds the reader already in place.
+        // Built after the reader: its first heartbeat waits for `reader.positioned`, so a peer that
+        // answers it at once does not write behind the reader's cursor.
         peers = RedisPeersService(settings: peersSettings, link: RedisLink(options: options, name: "redis.peers", time: time, logger: logger),
                                   interest: interest, time: time, describe: describe, readerPositioned: reader.positioned)
         pusher = SessionEventPusher(options: options, computer: computer, bus: bus, directory: peers.directory, tally: tally,

@@ -55,16 +55,18 @@ import Testing
         defer { server.remove() }
         let admin = try admin(server)
         let positioned = AsyncEvent()
-        let recorder = LogRecorder()
-        let a = try PeersRun(server.url(), name: "alpha", readerPositioned: positioned)
+        let (quiet, recorder) = (LogRecorder(), LogRecorder())
+        let a = try PeersRun(server.url(), name: "alpha", logger: quiet.logger, readerPositioned: positioned)
         let b = try PeersRun(server.url(), name: "beta", logger: recorder.logger, readerPositioned: AsyncEvent())
         await withDiscardingTaskGroup { group in
             group.addTask { await a.run() }
-            // Redis answered (the PING); the heartbeat waits for the reader, up to connect + command + 1 s (3.5 s here).
+            // Redis answered (the PING); the heartbeat waits for the reader, up to the backoff's
+            // ceiling + connect + command + 1 s (3.8 s here).
             #expect(await eventually { a.link.metrics.commands["PING"] == 1 })
             #expect(await reply(admin, ["EXISTS", RedisKeys.heartbeat("alpha")]) == .integer(0))
             positioned.fire()
             #expect(await eventually { await reply(admin, ["EXISTS", RedisKeys.heartbeat("alpha")]) == .integer(1) })
+            #expect(quiet.count("the request reader has no cursor yet") == 0, "woken by the reader, not by the bound")
 
             // A reader that never gets its cursor holds the computer back only that long, with one warning.
             group.addTask { await b.run() }
@@ -73,6 +75,22 @@ import Testing
             #expect(a.link.metrics.commands["PING"] == 1 && b.link.metrics.commands["PING"] == 1, "asked once, before the first heartbeat")
             #expect(await a.stop())
             #expect(await b.stop())
+        }
+        await admin.close()
+    }
+
+    /// A stop asked while the first heartbeat waits for the reader ends the wait and announces nothing.
+    @Test func aStopDuringTheWaitForTheReaderAnnouncesNothing() async throws {
+        let server = try await RedisServer()
+        defer { server.remove() }
+        let admin = try admin(server)
+        let a = try PeersRun(server.url(), name: "alpha", readerPositioned: AsyncEvent())
+        await withDiscardingTaskGroup { group in
+            group.addTask { await a.run() }
+            #expect(await eventually { a.link.metrics.commands["PING"] == 1 })
+            #expect(await a.stop())
+            #expect(a.link.metrics.commands["SETEX"] == nil, "\(a.link.metrics.commands)")
+            #expect(await reply(admin, ["EXISTS", RedisKeys.heartbeat("alpha")]) == .integer(0))
         }
         await admin.close()
     }

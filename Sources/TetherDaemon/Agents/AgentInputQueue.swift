@@ -81,7 +81,7 @@ final class AgentInputQueue: Sendable {
         let startDraining = try state.withLock { state -> Bool in
             let waiting = state.unfinished[sessionID] ?? 0
             guard waiting < Self.perSessionLimit else {
-                throw TetherError(.invalidRequest, "session \(sessionID) already has \(waiting) texts waiting for its agent (the most is \(Self.perSessionLimit)); wait for them (tether send --wait) before sending more")
+                throw TetherError(.invalidRequest, "session \(sessionID) already has \(waiting) texts queued or being typed for its agent (the most is \(Self.perSessionLimit)); wait for them (tether send --wait) before sending more")
             }
             state.unfinished[sessionID] = waiting + 1
             state.queues[sessionID, default: FIFOQueue()].append(Pending(inputID: receipt.inputID, text: text, adapter: adapter, sent: time.now))

@@ -65,6 +65,9 @@ public final class RedisLink: Sendable {
     /// Where the link stands now.
     public var status: RedisLinkStatus { state.withLock { $0.status } }
 
+    /// The longest wait between two connect attempts (its backoff's maximum).
+    public var reconnectCeiling: Duration { state.withLock { $0.backoff.maximum } }
+
     /// Reconnects and commands so far.
     public var metrics: RedisLinkMetrics { state.withLock { $0.metrics } }
 

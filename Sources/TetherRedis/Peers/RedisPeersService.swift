@@ -23,8 +23,9 @@ public struct RedisPeersService: Sendable {
     /// The request reader's ``RequestStreamReader/positioned``: the first heartbeat waits for it.
     let readerPositioned: AsyncEvent?
 
-    /// How long the first heartbeat waits for the request reader to know its cursor, beyond one
-    /// connect and one command (what the reader needs to resolve `$` on a first start): a peer that
+    /// How long the first heartbeat waits for the request reader to know its cursor, beyond its
+    /// link's longest reconnect backoff, one connect and one command (what the reader needs to
+    /// resolve `$` on a first start, Redis having been away or not): a peer that
     /// answers this computer's arrival at once must not write behind the cursor, where nothing reads.
     /// After it the heartbeat goes out anyway: the daemon is never hidden for a slow reader.
     public static let readerPositionMargin: Duration = .seconds(1)
@@ -63,7 +64,12 @@ public struct RedisPeersService: Sendable {
         while !context.isStopping {
             let sweep = time.now >= nextSweep
             do throws(RedisError) {
-                if !waitedForReader { waitedForReader = try await waitForReader(context: context) }
+                if !waitedForReader {
+                    try await waitForReader(context: context)
+                    waitedForReader = true
+                    // A stop during the wait: never announce a computer that is leaving.
+                    if context.isStopping { break }
+                }
                 let now = time.wallNow
                 try await writer.beat(at: now)
                 wroteHeartbeat = true
@@ -90,18 +96,18 @@ public struct RedisPeersService: Sendable {
     }
 
     /// Before the first heartbeat, once Redis answers (while it does not, the failure is reported
-    /// at once, as without a reader): the request reader's bounded time to learn its cursor. True
-    /// once waited (or nothing to wait for).
-    private func waitForReader(context: ComponentContext) async throws(RedisError) -> Bool {
-        guard let readerPositioned, !readerPositioned.isFired else { return true }
+    /// at once, as without a reader): the request reader's bounded time to learn its cursor.
+    private func waitForReader(context: ComponentContext) async throws(RedisError) {
+        guard let readerPositioned, !readerPositioned.isFired else { return }
         _ = try await link.send(["PING"])
-        let bound = link.options.connectTimeout + link.options.commandTimeout + Self.readerPositionMargin
+        // The reader's own link may still be in its reconnect backoff (Redis was down at the start);
+        // it reconnects as this one does.
+        let bound = link.reconnectCeiling + link.options.connectTimeout + link.options.commandTimeout + Self.readerPositionMargin
         if await !context.waitUntil(readerPositioned, timeout: bound), !context.isStopping {
             context.logger.warning("the request reader has no cursor yet; announcing this computer anyway (a request sent before the reader starts is not read)",
                                    metadata: ["waited": "\(bound)"])
         }
         context.beat()
-        return true
     }
 
     private func failed(_ error: RedisError, context: ComponentContext) {
