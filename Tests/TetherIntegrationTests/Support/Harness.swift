@@ -38,7 +38,21 @@ struct TemporaryDirectory {
                 waitpid(child.pid, nil, 0)
             }
         }
+        // A tmux server started just as its daemon was killed may have had no socket to find yet,
+        // and would outlive the test (its session never ends): whatever still runs with this
+        // directory as its TMUX_TMPDIR goes too.
+        Self.kill(environment: "TMUX_TMPDIR=\(path)")
         try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// SIGKILLs every process (this one aside) whose environment holds `entry` exactly.
+    static func kill(environment entry: String) {
+        let wanted = Array(entry.utf8)
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init)
+        for pid in pids where pid != getpid() {
+            guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { continue }
+            if environ.split(separator: 0).contains(where: { $0.elementsEqual(wanted) }) { Glibc.kill(pid, SIGKILL) }
+        }
     }
 }
 
