@@ -89,12 +89,7 @@ struct AgentNoticeDaemonTests {
         let server = try await RedisServer()
         defer { server.remove() }
         let host = try PythonHost(server)
-        // Written before the daemon starts: its first sweep finds a peer that writes no index.
-        try await host.beat()
-        let stop = AsyncEvent()
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await host.serve(until: stop) }
-            defer { stop.fire() }
+        try await host.serving {
             let logs = TemporaryDirectory("tether-notice-py")
             defer { logs.remove() }
             let path = logs.file("events")

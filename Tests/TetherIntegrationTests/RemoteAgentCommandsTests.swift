@@ -120,12 +120,7 @@ import Testing
         let server = try await RedisServer()
         defer { server.remove() }
         let host = try PythonHost(server)
-        // Written before alpha starts: its first sweep finds a peer that writes no index.
-        try await host.beat()
-        let stop = AsyncEvent()
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await host.serve(until: stop) }
-            defer { stop.fire() }
+        try await host.serving {
             let alpha = try await APIDaemon(computer: "alpha", configuration: "redis: {enabled: true, url: \"\(server.url())\"}")
             defer { alpha.remove() }
             let seen = await eventually(timeout: Self.discoveryWait) {

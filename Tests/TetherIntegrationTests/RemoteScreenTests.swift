@@ -203,12 +203,7 @@ import Testing
         defer { server.remove() }
         let host = try PythonHost(server)
         host.text.withLock { $0 = "py-screen-one" }
-        // Written before beta starts: its first sweep finds a peer that writes no index.
-        try await host.beat()
-        let stop = AsyncEvent()
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await host.serve(until: stop) }
-            defer { stop.fire() }
+        try await host.serving {
             let beta = try await daemon(on: server, computer: "beta")
             defer { beta.remove() }
             let socket = try TetherWebSocket(socketPath: beta.socket)

@@ -30,6 +30,18 @@ final class PythonHost: Sendable {
         _ = try await link.send(["SETEX", RedisKeys.heartbeat(name), "60", heartbeat])
     }
 
+    /// Writes its heartbeat, then answers requests while `body` runs. Call it before the daemon
+    /// under test starts, so that daemon's first sweep finds a peer that writes no index.
+    func serving(_ body: () async throws -> Void) async throws {
+        try await beat()
+        let stop = AsyncEvent()
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await self.serve(until: stop) }
+            defer { stop.fire() }
+            try await body()
+        }
+    }
+
     /// Answers requests until `stop` fires.
     func serve(until stop: AsyncEvent) async {
         var position = "0"
