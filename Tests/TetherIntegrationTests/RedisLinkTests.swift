@@ -95,6 +95,50 @@ import Glibc
         await link.close()
     }
 
+    /// A connection that broke under a command leaves `.closed` as the link's last error. A reply
+    /// writer that then waits for Redis (it waits up to five seconds) must wait, not take that for
+    /// the link being closed and drop its reply at once. On a manual clock, so the writer meets the
+    /// link inside its one-connect-per-interval window (the same moment the cut read connected in).
+    @Test func aReplyWriterWaitsOutABrokenConnectionInsteadOfGivingUp() async throws {
+        let server = try await RedisServer()
+        defer { server.remove() }
+        let clock = ManualClock()
+        let time = TimeSource(clock: clock)
+        let link = RedisLink(options: try redisOptions(server.url()), time: time, logger: Logger(label: "redis-test"))
+        // A blocking read cut under way: its connection is dropped with `.closed` as the last error.
+        let watcher = try self.link(server)
+        async let cut: Void = { _ = try? await link.sendBlocking(["XREAD", "BLOCK", "30000", "STREAMS", "s", "$"], block: .seconds(30)) }()
+        #expect(await eventually { (try? await watcher.send(["INFO", "clients"]).string)?.contains("blocked_clients:1") == true })
+        link.unblock()
+        await cut
+        await watcher.close()
+        guard case .connecting(let last?) = link.status, last.code == .closed else {
+            Issue.record("the cut read should leave a closed connection behind: \(link.status)")
+            return
+        }
+        let writer = ReplyWriter(sender: link, computer: "me", time: time)
+        let written = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {  // registry-exempt: the writer under test, awaited below
+                do { try await writer.write(Array("{}".utf8), answering: "1-0") } catch { return false }
+                return true
+            }
+            group.addTask {  // registry-exempt: moves the manual clock while the writer waits on it
+                let end = ContinuousClock.now + .seconds(10)
+                while ContinuousClock.now < end, !Task.isCancelled {
+                    if clock.sleeperCount > 0 { clock.advance(by: .milliseconds(100)) }
+                    await Task.yield()
+                }
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        #expect(written, "the reply was written once the link reconnected")
+        #expect(try await link.send(["XLEN", RedisKeys.reply(to: "1-0")]) == .integer(1))
+        await link.close()
+    }
+
     @Test func closeEndsAPendingBlockingReadAtOnce() async throws {
         let server = try await RedisServer()
         defer { server.remove() }

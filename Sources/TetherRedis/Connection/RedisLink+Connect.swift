@@ -53,12 +53,8 @@ extension RedisLink {
         }
         if closed { throw closedError }
         if refused { throw RedisError(.closed, "not connecting to Redis at \(options.url.address): the daemon is stopping") }
-        if let gap, let lastAttempt, let lastError, time.now - lastAttempt < gap {
-            throw RedisError(lastError.code, "Redis at \(options.url.address) is unreachable, reconnecting: \(lastError.message)")
-        }
-        if failFast, !due, let lastError {
-            throw RedisError(lastError.code, "Redis at \(options.url.address) is unreachable, reconnecting: \(lastError.message)")
-        }
+        if let gap, let lastAttempt, let lastError, time.now - lastAttempt < gap { throw unreachable(lastError) }
+        if failFast, !due, let lastError { throw unreachable(lastError) }
         let connection = RedisConnection(options: options, name: name)
         let admitted = options.connectGate.admit(connection)
         let closing = state.withLock { state -> Bool in
@@ -84,6 +80,15 @@ extension RedisLink {
             throw error
         }
         return try await recordSuccess(connection)
+    }
+
+    /// What a caller turned away while the link reconnects is told. A connection that broke under
+    /// a command left `.closed` as the last error; to the caller that is Redis out of reach
+    /// (`.connect`), not this link closed for good, which `.closed` tells waiters to give up on (a
+    /// reply writer waiting out a Redis restart gave up at once, losing its reply).
+    private func unreachable(_ lastError: RedisError) -> RedisError {
+        RedisError(lastError.code == .closed ? .connect : lastError.code,
+                   "Redis at \(options.url.address) is unreachable, reconnecting: \(lastError.message)")
     }
 
     func liveConnection() -> RedisConnection? {
